@@ -1,0 +1,3 @@
+//! Commands: each file wires the stages together for one subcommand and owns its parallelism.
+
+pub mod scan;

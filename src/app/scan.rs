@@ -1,0 +1,187 @@
+//! `physlint scan`: decode → flow → tracks → checks for every input (rayon across videos),
+//! then the report stage writes the tables.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::flow::FlowEngine;
+use crate::report::{self, Exporter};
+use crate::results::{r4, FrameRow, ScanResults, VideoResult, VideoRow};
+use crate::video::{self, Input};
+use rayon::prelude::*;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Options of one scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files and folders to scan.
+    pub paths: Vec<PathBuf>,
+    /// Output folder.
+    pub out: PathBuf,
+    /// Videos analysed in parallel (0 = all cores).
+    pub jobs: usize,
+    /// Frame rate override (also for image sequences).
+    pub fps: Option<f64>,
+    /// No progress bar, no warnings.
+    pub quiet: bool,
+    /// Analysis configuration.
+    pub config: Config,
+}
+
+/// Analyses one input end to end. Errors name the input and the cause in one line.
+pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoResult> {
+    let started = Instant::now();
+    let path = &input.path;
+    let video_name = path.to_string_lossy().to_string();
+    let stream = video::open(input, cfg, fps)?;
+    let info = stream.info.clone();
+    let k = info.to_original();
+    let mut engine = FlowEngine::new(cfg)?;
+    let mut frames = Vec::new();
+    let mut prev: Option<video::Frame> = None;
+    let mut decoded = 0usize;
+    for item in stream.frames.iter() {
+        let frame = item.map_err(|e| Error::input(path, e))?;
+        decoded += 1;
+        if let Some(p) = &prev {
+            let pair = engine.pair(&p.gray, &frame.gray, frame.index)?;
+            let s = &pair.stats;
+            let c = &pair.camera;
+            frames.push(FrameRow {
+                video: video_name.clone(),
+                frame: frame.index,
+                time_s: r4(frame.time_s),
+                flow_mean: r4(s.flow_mean as f64 * k),
+                flow_p50: r4(s.flow_p50 as f64 * k),
+                flow_p95: r4(s.flow_p95 as f64 * k),
+                flow_max: r4(s.flow_max as f64 * k),
+                residual_mean: r4(s.residual_mean as f64 * k),
+                residual_p95: r4(s.residual_p95 as f64 * k),
+                occluded_frac: r4(s.occluded_frac as f64),
+                warp_error: r4(s.warp_error as f64),
+                warp_error_all: r4(s.warp_error_all as f64),
+                frame_diff: r4(s.frame_diff as f64),
+                cam_dx: r4(c.dx as f64 * k),
+                cam_dy: r4(c.dy as f64 * k),
+                cam_scale: r4(c.scale as f64),
+                cam_rot_deg: r4((c.rotation as f64).to_degrees()),
+                cam_inliers: r4(c.inlier_frac as f64),
+                scene_cut: pair.scene_cut,
+                ..Default::default()
+            });
+        }
+        prev = Some(frame);
+    }
+    if decoded < 2 {
+        return Err(Error::input(path, format!("only {decoded} decodable frame; need at least 2")));
+    }
+    let hint = info.frame_count_hint as f64;
+    if hint > 0.0 && (decoded as f64) < cfg.truncated_share * hint {
+        return Err(Error::input(
+            path,
+            format!("truncated or corrupt: decoded {decoded} of {} frames", info.frame_count_hint),
+        ));
+    }
+    Ok(VideoResult {
+        row: VideoRow {
+            video: video_name,
+            status: "ok".into(),
+            frames: decoded,
+            fps: r4(info.fps),
+            width: info.width,
+            height: info.height,
+            duration_s: r4(decoded as f64 / info.fps),
+            analysis_s: r4(started.elapsed().as_secs_f64()),
+            verdict: "pass".into(),
+            ..Default::default()
+        },
+        frames,
+        events: Vec::new(),
+        tracks: Vec::new(),
+    })
+}
+
+fn error_result(input: &Input, e: &Error) -> VideoResult {
+    let msg = match e {
+        Error::Input { cause, .. } => cause.clone(),
+        other => crate::error::one_line(&other.to_string()),
+    };
+    VideoResult {
+        row: VideoRow {
+            video: input.path.to_string_lossy().to_string(),
+            status: "error".into(),
+            error: msg,
+            ..Default::default()
+        },
+        frames: Vec::new(),
+        events: Vec::new(),
+        tracks: Vec::new(),
+    }
+}
+
+/// Runs the scan and writes every output into `opts.out`. Returns the results.
+pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
+    use anyhow::Context;
+    let started = Instant::now();
+    std::fs::create_dir_all(&opts.out).with_context(|| format!("{}: cannot create output folder", opts.out.display()))?;
+    let inputs = video::discover(&opts.paths);
+    if inputs.is_empty() {
+        anyhow::bail!("no video inputs found under {:?}", opts.paths);
+    }
+    // OpenCV's own threads stay off: parallelism is across videos, results independent of it.
+    opencv::core::set_num_threads(1).ok();
+    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.jobs };
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let bar = progress(inputs.len(), opts.quiet);
+    let videos: Vec<VideoResult> = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let r = analyse(input, &opts.config, opts.fps).unwrap_or_else(|e| {
+                    if !opts.quiet {
+                        bar.suspend(|| eprintln!("error: {e}"));
+                    }
+                    error_result(input, &e)
+                });
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let run = serde_json::json!({
+        "tool": "physlint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "schema_version": crate::SCHEMA_VERSION,
+        "command": "scan",
+        "config": opts.config,
+        "fps_override": opts.fps,
+        "jobs": jobs,
+        "inputs": inputs.iter().map(|i| i.path.to_string_lossy().to_string()).collect::<Vec<_>>(),
+        "timings": {
+            "total_s": r4(started.elapsed().as_secs_f64()),
+            "per_video_s": videos.iter().map(|v| v.row.analysis_s).collect::<Vec<_>>(),
+        },
+    });
+    let results = ScanResults { videos, run };
+    write_outputs(&opts.out, &results)?;
+    Ok(results)
+}
+
+/// Writes every report format into `dir`.
+pub fn write_outputs(dir: &Path, results: &ScanResults) -> Result<()> {
+    let exporters: [&dyn Exporter; 2] = [&report::csv::CsvExporter, &report::json::JsonExporter];
+    report::write_all(dir, results, &exporters).map(|_| ())
+}
+
+fn progress(n: usize, quiet: bool) -> indicatif::ProgressBar {
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} videos {elapsed}") {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,68 @@
+//! Every number that decides behaviour, in one place, with documented defaults.
+//! The whole struct is serialised into run.json so a run can be reproduced.
+
+use serde::{Deserialize, Serialize};
+
+/// DIS optical-flow preset (OpenCV `DISOpticalFlow` presets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowPreset {
+    /// Fastest, coarsest.
+    Ultrafast,
+    /// Balanced (default).
+    Fast,
+    /// Most accurate, slowest.
+    Medium,
+}
+
+/// Analysis configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Frames are resized to this width (aspect kept, height rounded to even) before analysis.
+    /// Narrower videos are analysed at their own width. Default 320 px.
+    pub analysis_width: u32,
+    /// Dense-flow preset. Default `fast`.
+    pub flow_preset: FlowPreset,
+    /// Frame rate assumed when the container does not give a usable one (with a warning). Default 25.
+    pub fps_fallback: f64,
+    /// Frame rate for folders of numbered images. Default 25.
+    pub image_fps: f64,
+    /// Forward-backward consistency: a pixel is occluded when |f + b|² > alpha (|f|² + |b|²) + beta.
+    pub fb_alpha: f32,
+    /// See `fb_alpha` (px²).
+    pub fb_beta: f32,
+    /// Grid step (analysis px) of the flow samples used for the camera-motion fit.
+    pub camera_grid: usize,
+    /// RANSAC inlier threshold (analysis px) of the camera-motion fit.
+    pub camera_ransac_px: f32,
+    /// RANSAC iterations of the camera-motion fit (seeded, deterministic).
+    pub camera_ransac_iters: usize,
+    /// Scene cut: share of pixels failing the forward-backward check.
+    pub cut_occluded_frac: f64,
+    /// Scene cut: warp error / raw frame difference above which flow explains nothing.
+    pub cut_warp_ratio: f64,
+    /// Scene cut: minimum raw mean absolute frame difference (grey levels).
+    pub cut_min_diff: f64,
+    /// A video whose decoded frames are fewer than this share of the container's frame count is truncated.
+    pub truncated_share: f64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            analysis_width: 320,
+            flow_preset: FlowPreset::Fast,
+            fps_fallback: 25.0,
+            image_fps: 25.0,
+            fb_alpha: 0.01,
+            fb_beta: 0.5,
+            camera_grid: 8,
+            camera_ransac_px: 1.0,
+            camera_ransac_iters: 64,
+            cut_occluded_frac: 0.75,
+            cut_warp_ratio: 0.75,
+            cut_min_diff: 20.0,
+            truncated_share: 0.75,
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Decoding: OpenCV videoio (FFmpeg backend) or numbered images, on a thread of its own.
+
+use super::{Input, InputKind};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crossbeam_channel::{bounded, Receiver};
+use opencv::core::{Mat, Size};
+use opencv::prelude::*;
+use opencv::{imgcodecs, imgproc, videoio};
+use std::path::{Path, PathBuf};
+
+/// Smallest frame side physlint can analyse (dense flow needs a few patches).
+pub const MIN_SIDE: i32 = 16;
+/// Frames buffered between the decoder thread and the analysis.
+const CHANNEL_DEPTH: usize = 4;
+
+/// What is known of a video once it is open.
+#[derive(Debug, Clone)]
+pub struct VideoInfo {
+    /// Frames per second (container, `--fps`, or the fallback).
+    pub fps: f64,
+    /// True when `fps` is the fallback because the container gave none.
+    pub fps_guessed: bool,
+    /// Original frame width (px).
+    pub width: u32,
+    /// Original frame height (px).
+    pub height: u32,
+    /// Analysis frame width (px).
+    pub analysis_width: u32,
+    /// Analysis frame height (px).
+    pub analysis_height: u32,
+    /// Frame count the container claims (0 when unknown).
+    pub frame_count_hint: u64,
+}
+
+impl VideoInfo {
+    /// Multiply analysis pixels by this to get original pixels.
+    pub fn to_original(&self) -> f64 {
+        self.width as f64 / self.analysis_width as f64
+    }
+}
+
+/// One decoded frame at analysis size.
+pub struct Frame {
+    /// 0-based frame index.
+    pub index: usize,
+    /// Presentation time (s) = index / fps.
+    pub time_s: f64,
+    /// BGR, 8-bit, analysis size.
+    pub bgr: Mat,
+    /// Grey, 8-bit, analysis size.
+    pub gray: Mat,
+}
+
+/// An open video: its info and the frames, arriving from the decoder thread.
+pub struct FrameStream {
+    /// What is known of the video.
+    pub info: VideoInfo,
+    /// Frames in order; an `Err` (one-line cause) ends the stream.
+    pub frames: Receiver<std::result::Result<Frame, String>>,
+}
+
+enum Source {
+    Capture(videoio::VideoCapture),
+    Images(Vec<PathBuf>, usize),
+}
+
+impl Source {
+    /// Next raw BGR frame; Ok(None) at the end.
+    fn next(&mut self) -> std::result::Result<Option<Mat>, String> {
+        match self {
+            Source::Capture(cap) => {
+                let mut m = Mat::default();
+                match cap.read(&mut m) {
+                    Ok(true) if !m.empty() => Ok(Some(m)),
+                    Ok(_) => Ok(None),
+                    Err(e) => Err(format!("decode failed: {}", e.message)),
+                }
+            }
+            Source::Images(files, pos) => {
+                let Some(f) = files.get(*pos) else { return Ok(None) };
+                *pos += 1;
+                let m = imgcodecs::imread(&*f.to_string_lossy(), imgcodecs::IMREAD_COLOR)
+                    .map_err(|e| format!("{}: {}", f.display(), e.message))?;
+                if m.empty() {
+                    return Err(format!("{}: unreadable image frame", f.display()));
+                }
+                Ok(Some(m))
+            }
+        }
+    }
+}
+
+fn to_bgr(m: Mat) -> opencv::Result<Mat> {
+    match m.channels() {
+        3 => Ok(m),
+        1 => {
+            let mut o = Mat::default();
+            imgproc::cvt_color_def(&m, &mut o, imgproc::COLOR_GRAY2BGR)?;
+            Ok(o)
+        }
+        _ => {
+            let mut o = Mat::default();
+            imgproc::cvt_color_def(&m, &mut o, imgproc::COLOR_BGRA2BGR)?;
+            Ok(o)
+        }
+    }
+}
+
+fn analysis_size(w: i32, h: i32, target: u32) -> (i32, i32) {
+    if w as u32 <= target {
+        return (w, h);
+    }
+    let tw = target as i32;
+    let th = ((h as f64 * tw as f64 / w as f64).round() as i32).max(2);
+    (tw, th)
+}
+
+fn prepare(raw: Mat, size: Size, index: usize, fps: f64) -> opencv::Result<Frame> {
+    let raw = to_bgr(raw)?;
+    let bgr = if raw.size()? == size {
+        raw
+    } else {
+        let mut o = Mat::default();
+        imgproc::resize(&raw, &mut o, size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        o
+    };
+    let mut gray = Mat::default();
+    imgproc::cvt_color_def(&bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    Ok(Frame {
+        index,
+        time_s: index as f64 / fps,
+        bgr,
+        gray,
+    })
+}
+
+fn open_capture(path: &Path) -> Result<videoio::VideoCapture> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, e))?;
+    if meta.is_dir() {
+        return Err(Error::input(path, "is a folder without video or image frames"));
+    }
+    if meta.len() == 0 {
+        return Err(Error::input(path, "empty file (0 bytes)"));
+    }
+    std::fs::File::open(path).map_err(|e| Error::input(path, e))?;
+    let name = path
+        .to_str()
+        .ok_or_else(|| Error::input(path, "path is not valid UTF-8"))?;
+    let cap = videoio::VideoCapture::from_file(name, videoio::CAP_FFMPEG)
+        .map_err(|e| Error::input(path, format!("cannot open: {}", e.message)))?;
+    if !cap.is_opened().unwrap_or(false) {
+        return Err(Error::input(path, "not a decodable video (FFmpeg could not open it)"));
+    }
+    Ok(cap)
+}
+
+/// Opens an input, decodes its first frame to learn its size, and starts the decoder thread.
+/// `fps_override` replaces the container's rate (and the image-sequence default).
+pub fn open(input: &Input, cfg: &Config, fps_override: Option<f64>) -> Result<FrameStream> {
+    let path = &input.path;
+    let (mut source, container_fps, count_hint) = match &input.kind {
+        InputKind::Unreadable(why) => return Err(Error::input(path, why)),
+        InputKind::ImageSequence(files) => (
+            Source::Images(files.clone(), 0),
+            Some(cfg.image_fps),
+            files.len() as u64,
+        ),
+        InputKind::File => {
+            let cap = open_capture(path)?;
+            let fps = cap.get(videoio::CAP_PROP_FPS).unwrap_or(0.0);
+            let n = cap.get(videoio::CAP_PROP_FRAME_COUNT).unwrap_or(0.0);
+            let fps = (fps.is_finite() && (1.0..=1000.0).contains(&fps)).then_some(fps);
+            let n = if n.is_finite() && n > 0.0 { n as u64 } else { 0 };
+            (Source::Capture(cap), fps, n)
+        }
+    };
+    let (fps, fps_guessed) = match (fps_override, container_fps) {
+        (Some(f), _) => (f, false),
+        (None, Some(f)) => (f, false),
+        (None, None) => (cfg.fps_fallback, true),
+    };
+    let first = match source.next() {
+        Ok(Some(m)) => m,
+        Ok(None) => return Err(Error::input(path, "no decodable frames")),
+        Err(e) => return Err(Error::input(path, e)),
+    };
+    let (w, h) = (first.cols(), first.rows());
+    if w < MIN_SIDE || h < MIN_SIDE {
+        return Err(Error::input(
+            path,
+            format!("frame size {w}x{h} is too small to analyse (minimum {MIN_SIDE}x{MIN_SIDE})"),
+        ));
+    }
+    let (aw, ah) = analysis_size(w, h, cfg.analysis_width);
+    let info = VideoInfo {
+        fps,
+        fps_guessed,
+        width: w as u32,
+        height: h as u32,
+        analysis_width: aw as u32,
+        analysis_height: ah as u32,
+        frame_count_hint: count_hint,
+    };
+    let size = Size::new(aw, ah);
+    let first = prepare(first, size, 0, fps).map_err(|e| Error::input(path, e.message))?;
+    let (tx, rx) = bounded(CHANNEL_DEPTH);
+    std::thread::Builder::new()
+        .name("physlint-decode".into())
+        .spawn(move || {
+            if tx.send(Ok(first)).is_err() {
+                return;
+            }
+            let mut index = 1;
+            loop {
+                let item = match source.next() {
+                    Ok(None) => break,
+                    Ok(Some(m)) => prepare(m, size, index, fps).map_err(|e| e.message),
+                    Err(e) => Err(e),
+                };
+                let stop = item.is_err();
+                if tx.send(item).is_err() || stop {
+                    break;
+                }
+                index += 1;
+            }
+        })
+        .map_err(|e| Error::input(path, format!("cannot start decoder thread: {e}")))?;
+    Ok(FrameStream { info, frames: rx })
+}
