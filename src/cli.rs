@@ -19,6 +19,56 @@ pub enum Command {
     /// Analyse videos and write videos.csv, frames.csv, events.csv, tracks.csv, run.json.
     /// Exit status: 0 every input analysed, 2 any input failed.
     Scan(ScanArgs),
+    /// Render labelled synthetic clips (H.264 MP4) with labels.csv and objects.csv.
+    Synth(SynthArgs),
+    /// Score a scan against synth labels: eval.csv, eval.md, eval.png. Exit 1 when a family's AUC < --min-auc.
+    Eval(EvalArgs),
+}
+
+/// `physlint eval` arguments.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// Scan output folder (videos.csv, events.csv).
+    #[arg(long)]
+    pub scan: PathBuf,
+    /// labels.csv written by `physlint synth`.
+    #[arg(long)]
+    pub labels: PathBuf,
+    /// Where to write eval.csv, eval.md, eval.png (default: the scan folder).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// Fail (exit 1) when any family's ROC-AUC is below this.
+    #[arg(long)]
+    pub min_auc: Option<f64>,
+}
+
+/// `physlint synth` arguments. Flags override the suite file (default: datasets/synth_suite.json values).
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// Output folder.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Suite description (JSON); flags below override its fields.
+    #[arg(long)]
+    pub suite: Option<PathBuf>,
+    /// Number of clips.
+    #[arg(long)]
+    pub count: Option<usize>,
+    /// Seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Frames per clip (one number, or MIN-MAX).
+    #[arg(long)]
+    pub frames: Option<String>,
+    /// Frame size WxH (all clips).
+    #[arg(long)]
+    pub size: Option<String>,
+    /// Frame rate.
+    #[arg(long)]
+    pub fps: Option<f64>,
+    /// A video whose frames are used as backgrounds.
+    #[arg(long)]
+    pub background: Option<PathBuf>,
 }
 
 /// `physlint scan` arguments.

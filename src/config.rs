@@ -45,6 +45,8 @@ pub struct Config {
     pub cut_min_diff: f64,
     /// A video whose decoded frames are fewer than this share of the container's frame count is truncated.
     pub truncated_share: f64,
+    /// A family score at or above this flags the video.
+    pub flag_threshold: f64,
 }
 
 impl Default for Config {
@@ -63,6 +65,7 @@ impl Default for Config {
             cut_warp_ratio: 0.75,
             cut_min_diff: 20.0,
             truncated_share: 0.75,
+            flag_threshold: 0.5,
         }
     }
 }

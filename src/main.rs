@@ -33,7 +33,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config,
             };
             let results = physlint::app::scan::run(&opts)?;
-            let failed = results.videos.iter().filter(|v| v.row.status != "ok").count();
+            let failed = results
+                .videos
+                .iter()
+                .filter(|v| v.row.status != "ok")
+                .count();
             if !opts.quiet {
                 eprintln!(
                     "physlint: {} inputs, {} failed; results in {}",
@@ -42,7 +46,45 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     opts.out.display()
                 );
             }
-            Ok(if failed > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+            Ok(if failed > 0 {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Synth(a) => {
+            let opts = physlint::app::synth::options(&a)?;
+            let labels = physlint::synth::generate(&opts)?;
+            let clean = labels.iter().filter(|l| l.label == "clean").count();
+            eprintln!(
+                "physlint: {} clips ({} clean) in {}",
+                labels.len(),
+                clean,
+                opts.out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval(a) => {
+            let out = a.out.clone().unwrap_or_else(|| a.scan.clone());
+            let rows = physlint::app::eval::run(
+                &a.scan,
+                &a.labels,
+                &out,
+                Config::default().flag_threshold,
+            )?;
+            print!("{}", physlint::eval::markdown(&rows));
+            let worst = rows
+                .iter()
+                .filter(|r| r.scope == "family")
+                .map(|r| r.auc)
+                .fold(1.0, f64::min);
+            Ok(match a.min_auc {
+                Some(m) if worst < m => {
+                    eprintln!("physlint: lowest family ROC-AUC {worst:.3} is below --min-auc {m}");
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::SUCCESS,
+            })
         }
     }
 }

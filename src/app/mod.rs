@@ -1,3 +1,5 @@
 //! Commands: each file wires the stages together for one subcommand and owns its parallelism.
 
+pub mod eval;
 pub mod scan;
+pub mod synth;

@@ -74,13 +74,19 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
         prev = Some(frame);
     }
     if decoded < 2 {
-        return Err(Error::input(path, format!("only {decoded} decodable frame; need at least 2")));
+        return Err(Error::input(
+            path,
+            format!("only {decoded} decodable frame; need at least 2"),
+        ));
     }
     let hint = info.frame_count_hint as f64;
     if hint > 0.0 && (decoded as f64) < cfg.truncated_share * hint {
         return Err(Error::input(
             path,
-            format!("truncated or corrupt: decoded {decoded} of {} frames", info.frame_count_hint),
+            format!(
+                "truncated or corrupt: decoded {decoded} of {} frames",
+                info.frame_count_hint
+            ),
         ));
     }
     Ok(VideoResult {
@@ -124,14 +130,19 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
 pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
     use anyhow::Context;
     let started = Instant::now();
-    std::fs::create_dir_all(&opts.out).with_context(|| format!("{}: cannot create output folder", opts.out.display()))?;
+    std::fs::create_dir_all(&opts.out)
+        .with_context(|| format!("{}: cannot create output folder", opts.out.display()))?;
     let inputs = video::discover(&opts.paths);
     if inputs.is_empty() {
         anyhow::bail!("no video inputs found under {:?}", opts.paths);
     }
     // OpenCV's own threads stay off: parallelism is across videos, results independent of it.
     opencv::core::set_num_threads(1).ok();
-    let jobs = if opts.jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { opts.jobs };
+    let jobs = if opts.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        opts.jobs
+    };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
     let bar = progress(inputs.len(), opts.quiet);
     let videos: Vec<VideoResult> = pool.install(|| {
@@ -180,7 +191,9 @@ fn progress(n: usize, quiet: bool) -> indicatif::ProgressBar {
         return indicatif::ProgressBar::hidden();
     }
     let bar = indicatif::ProgressBar::new(n as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} videos {elapsed}") {
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} videos {elapsed}")
+    {
         bar.set_style(style);
     }
     bar

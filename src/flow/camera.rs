@@ -105,7 +105,9 @@ pub fn fit(src: &[(f32, f32)], dst: &[(f32, f32)], threshold: f32, iters: usize)
         if i == j {
             continue;
         }
-        let Some(m) = least_squares(src, dst, &[i, j]) else { continue };
+        let Some(m) = least_squares(src, dst, &[i, j]) else {
+            continue;
+        };
         let inl = inliers_of(&m);
         if inl.len() > best.len() {
             best = inl;
@@ -113,7 +115,9 @@ pub fn fit(src: &[(f32, f32)], dst: &[(f32, f32)], threshold: f32, iters: usize)
     }
     // Two refinement rounds on the consensus set.
     for _ in 0..2 {
-        let Some(m) = least_squares(src, dst, &best) else { break };
+        let Some(m) = least_squares(src, dst, &best) else {
+            break;
+        };
         let inl = inliers_of(&m);
         if inl.len() < best.len() {
             break;
@@ -150,7 +154,11 @@ mod tests {
         for gy in -10..10 {
             for gx in -15..15 {
                 let (x, y) = (gx as f32 * 8.0, gy as f32 * 8.0);
-                let (fx, fy) = if gx > 8 && gy > 4 { (9.0, 7.0) } else { truth.flow_at(x, y) };
+                let (fx, fy) = if gx > 8 && gy > 4 {
+                    (9.0, 7.0)
+                } else {
+                    truth.flow_at(x, y)
+                };
                 src.push((x, y));
                 dst.push((x + fx, y + fy));
             }

@@ -91,13 +91,17 @@ pub fn bilinear(img: &ArrayView2<f32>, x: f32, y: f32) -> f32 {
 pub fn gray_to_array(m: &Mat) -> opencv::Result<Array2<f32>> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
     let bytes = m.data_bytes()?;
-    Ok(Array2::from_shape_fn((h, w), |(y, x)| bytes[y * w + x] as f32))
+    Ok(Array2::from_shape_fn((h, w), |(y, x)| {
+        bytes[y * w + x] as f32
+    }))
 }
 
 fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
     let data: &[Vec2f] = m.data_typed()?;
-    Ok(Array3::from_shape_fn((h, w, 2), |(y, x, c)| data[y * w + x][c]))
+    Ok(Array3::from_shape_fn((h, w, 2), |(y, x, c)| {
+        data[y * w + x][c]
+    }))
 }
 
 fn percentile(v: &mut [f32], q: f64) -> f32 {
@@ -144,7 +148,14 @@ impl FlowEngine {
         Ok(self.summarise(frame, fwd, bwd, &i0, &i1))
     }
 
-    fn summarise(&self, frame: usize, fwd: FlowField, bwd: FlowField, i0: &Array2<f32>, i1: &Array2<f32>) -> PairFlow {
+    fn summarise(
+        &self,
+        frame: usize,
+        fwd: FlowField,
+        bwd: FlowField,
+        i0: &Array2<f32>,
+        i1: &Array2<f32>,
+    ) -> PairFlow {
         let (h, w) = i0.dim();
         let bx = bwd.index_axis(ndarray::Axis(2), 0);
         let by = bwd.index_axis(ndarray::Axis(2), 1);
@@ -162,7 +173,9 @@ impl FlowEngine {
                 let (gx, gy) = (bilinear(&bx, qx, qy), bilinear(&by, qx, qy));
                 let outside = qx < 0.0 || qy < 0.0 || qx > (w - 1) as f32 || qy > (h - 1) as f32;
                 let e = (fx + gx).powi(2) + (fy + gy).powi(2);
-                let occ = outside || e > self.cfg.fb_alpha * (fx * fx + fy * fy + gx * gx + gy * gy) + self.cfg.fb_beta;
+                let occ = outside
+                    || e > self.cfg.fb_alpha * (fx * fx + fy * fy + gx * gx + gy * gy)
+                        + self.cfg.fb_beta;
                 occluded[[y, x]] = occ;
                 mags.push((fx * fx + fy * fy).sqrt());
                 let err = (bilinear(&i1v, qx, qy) - i0[[y, x]]).abs() as f64;
@@ -179,7 +192,12 @@ impl FlowEngine {
             }
         }
         let n = (h * w) as f64;
-        let camera = camera::fit(&src, &dst, self.cfg.camera_ransac_px, self.cfg.camera_ransac_iters);
+        let camera = camera::fit(
+            &src,
+            &dst,
+            self.cfg.camera_ransac_px,
+            self.cfg.camera_ransac_iters,
+        );
         let mut res = Vec::with_capacity(h * w);
         for y in 0..h {
             for x in 0..w {
@@ -187,7 +205,8 @@ impl FlowEngine {
                 res.push(((fwd[[y, x, 0]] - cfx).powi(2) + (fwd[[y, x, 1]] - cfy).powi(2)).sqrt());
             }
         }
-        let mean = |v: &[f32]| (v.iter().map(|&m| m as f64).sum::<f64>() / v.len().max(1) as f64) as f32;
+        let mean =
+            |v: &[f32]| (v.iter().map(|&m| m as f64).sum::<f64>() / v.len().max(1) as f64) as f32;
         let occluded_frac = (n - nvalid as f64) / n;
         let stats = FlowStats {
             flow_mean: mean(&mags),
@@ -197,7 +216,11 @@ impl FlowEngine {
             residual_mean: mean(&res),
             residual_p95: percentile(&mut res, 0.95),
             occluded_frac: occluded_frac as f32,
-            warp_error: if nvalid > 0 { (werr / nvalid as f64) as f32 } else { 0.0 },
+            warp_error: if nvalid > 0 {
+                (werr / nvalid as f64) as f32
+            } else {
+                0.0
+            },
             warp_error_all: (werr_all / n) as f32,
             frame_diff: (diff / n) as f32,
         };

@@ -20,6 +20,9 @@ impl Exporter for JsonExporter {
             serde_json::to_writer(&mut events, e).map_err(fail)?;
             events.push(b'\n');
         }
-        Ok(vec![("run.json".into(), run), ("events.jsonl".into(), events)])
+        Ok(vec![
+            ("run.json".into(), run),
+            ("events.jsonl".into(), events),
+        ])
     }
 }

@@ -2,6 +2,7 @@
 //! [`write_all`] writes every requested format atomically (temporary file, then rename), so an
 //! interrupted run never leaves a half-written table. It never sees OpenCV or the decoder.
 
+pub mod charts;
 pub mod csv;
 pub mod json;
 
@@ -22,8 +23,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         path: path.to_path_buf(),
         cause: crate::error::one_line(&e.to_string()),
     };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -38,7 +45,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Renders every exporter and writes their files into `dir`.
-pub fn write_all(dir: &Path, results: &ScanResults, exporters: &[&dyn Exporter]) -> Result<Vec<String>> {
+pub fn write_all(
+    dir: &Path,
+    results: &ScanResults,
+    exporters: &[&dyn Exporter],
+) -> Result<Vec<String>> {
     let mut written = Vec::new();
     for e in exporters {
         for (name, bytes) in e.render(results)? {

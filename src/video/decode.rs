@@ -78,7 +78,9 @@ impl Source {
                 }
             }
             Source::Images(files, pos) => {
-                let Some(f) = files.get(*pos) else { return Ok(None) };
+                let Some(f) = files.get(*pos) else {
+                    return Ok(None);
+                };
                 *pos += 1;
                 let m = imgcodecs::imread(&*f.to_string_lossy(), imgcodecs::IMREAD_COLOR)
                     .map_err(|e| format!("{}: {}", f.display(), e.message))?;
@@ -138,7 +140,10 @@ fn prepare(raw: Mat, size: Size, index: usize, fps: f64) -> opencv::Result<Frame
 fn open_capture(path: &Path) -> Result<videoio::VideoCapture> {
     let meta = std::fs::metadata(path).map_err(|e| Error::input(path, e))?;
     if meta.is_dir() {
-        return Err(Error::input(path, "is a folder without video or image frames"));
+        return Err(Error::input(
+            path,
+            "is a folder without video or image frames",
+        ));
     }
     if meta.len() == 0 {
         return Err(Error::input(path, "empty file (0 bytes)"));
@@ -150,7 +155,10 @@ fn open_capture(path: &Path) -> Result<videoio::VideoCapture> {
     let cap = videoio::VideoCapture::from_file(name, videoio::CAP_FFMPEG)
         .map_err(|e| Error::input(path, format!("cannot open: {}", e.message)))?;
     if !cap.is_opened().unwrap_or(false) {
-        return Err(Error::input(path, "not a decodable video (FFmpeg could not open it)"));
+        return Err(Error::input(
+            path,
+            "not a decodable video (FFmpeg could not open it)",
+        ));
     }
     Ok(cap)
 }
@@ -171,7 +179,11 @@ pub fn open(input: &Input, cfg: &Config, fps_override: Option<f64>) -> Result<Fr
             let fps = cap.get(videoio::CAP_PROP_FPS).unwrap_or(0.0);
             let n = cap.get(videoio::CAP_PROP_FRAME_COUNT).unwrap_or(0.0);
             let fps = (fps.is_finite() && (1.0..=1000.0).contains(&fps)).then_some(fps);
-            let n = if n.is_finite() && n > 0.0 { n as u64 } else { 0 };
+            let n = if n.is_finite() && n > 0.0 {
+                n as u64
+            } else {
+                0
+            };
             (Source::Capture(cap), fps, n)
         }
     };

@@ -47,7 +47,10 @@ fn is_video(p: &Path) -> bool {
 
 /// Sort key that orders "frame2" before "frame10".
 fn natural_key(p: &Path) -> Vec<(String, u64)> {
-    let name = p.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let mut out = Vec::new();
     let mut text = String::new();
     let mut num = String::new();
@@ -102,7 +105,10 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Input>) {
         Err(e) => {
             out.push(Input {
                 path: dir.to_path_buf(),
-                kind: InputKind::Unreadable(format!("cannot read folder: {}", crate::error::one_line(&e.to_string()))),
+                kind: InputKind::Unreadable(format!(
+                    "cannot read folder: {}",
+                    crate::error::one_line(&e.to_string())
+                )),
             });
             return;
         }
@@ -148,9 +154,20 @@ mod tests {
 
     #[test]
     fn natural_order_puts_2_before_10() {
-        let mut v = vec![PathBuf::from("f10.png"), PathBuf::from("f2.png"), PathBuf::from("f1.png")];
+        let mut v = vec![
+            PathBuf::from("f10.png"),
+            PathBuf::from("f2.png"),
+            PathBuf::from("f1.png"),
+        ];
         v.sort_by_key(|p| natural_key(p));
-        assert_eq!(v, vec![PathBuf::from("f1.png"), PathBuf::from("f2.png"), PathBuf::from("f10.png")]);
+        assert_eq!(
+            v,
+            vec![
+                PathBuf::from("f1.png"),
+                PathBuf::from("f2.png"),
+                PathBuf::from("f10.png")
+            ]
+        );
     }
 
     #[test]
@@ -165,8 +182,18 @@ mod tests {
             std::fs::write(d.path().join(format!("seq/f{i}.png")), b"x").unwrap();
         }
         let found = discover(&[d.path().to_path_buf()]);
-        let names: Vec<_> = found.iter().map(|i| i.path.strip_prefix(d.path()).unwrap().to_path_buf()).collect();
-        assert_eq!(names, vec![PathBuf::from("a.GIF"), PathBuf::from("b/z.mp4"), PathBuf::from("seq")]);
+        let names: Vec<_> = found
+            .iter()
+            .map(|i| i.path.strip_prefix(d.path()).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                PathBuf::from("a.GIF"),
+                PathBuf::from("b/z.mp4"),
+                PathBuf::from("seq")
+            ]
+        );
         match &found[2].kind {
             InputKind::ImageSequence(f) => assert!(f[2].ends_with("f10.png")),
             k => panic!("expected image sequence, got {k:?}"),
