@@ -903,7 +903,6 @@ pub fn generate(opts: &SynthOptions) -> Result<Vec<LabelRow>> {
     // different bytes from run to run (cause inside OpenCV/FFmpeg not yet found), and same seed must
     // mean same bytes.
     let results: Vec<Result<(LabelRow, Vec<ObjectRow>)>> = (0..opts.spec.count)
-        .into_iter()
         .map(|i| {
             let scen = i % n_scen;
             let name = if scen < CONFOUNDERS.len() {
