@@ -113,7 +113,7 @@ fn rendered_objects_match_their_labels_for_every_kind_and_confounder() {
         }
         match l.kind.as_str() {
             "vanish" => {
-                assert!(t.get(&(s - 1)).is_some(), "{ctx}");
+                assert!(t.contains_key(&(s - 1)), "{ctx}");
                 assert!(t.keys().all(|&f| f < s), "{ctx}");
             }
             "appear" => assert!(t.keys().all(|&f| f >= s), "{ctx}"),
