@@ -262,3 +262,31 @@ fn shared_datasets_all_decode_and_tables_round_trip() {
         .iter()
         .all(|f| f.flow_mean.is_finite() && f.warp_error.is_finite()));
 }
+
+#[test]
+fn thread_count_does_not_change_results() {
+    let d = tempfile::tempdir().unwrap();
+    for (i, (dx, dy)) in [(2, 0), (0, 3), (-1, 1), (3, -2)].iter().enumerate() {
+        write_mp4(
+            &d.path().join(format!("c{i}.mp4")),
+            &pan_frames(20 + i as u64, 240, 180, 16, *dx, *dy),
+            24.0,
+        );
+    }
+    let mut tables = Vec::new();
+    for j in ["1", "2"] {
+        let out = d.path().join(format!("out{j}"));
+        let (code, _) = physlint(&[
+            "scan",
+            "-q",
+            "-j",
+            j,
+            "--out",
+            out.to_str().unwrap(),
+            d.path().to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0);
+        tables.push(std::fs::read(out.join("frames.csv")).unwrap());
+    }
+    assert_eq!(tables[0], tables[1]);
+}

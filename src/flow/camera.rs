@@ -168,6 +168,7 @@ mod tests {
         assert!((m.dy + 1.5).abs() < 1e-3, "{m:?}");
         assert!((m.scale - 1.02).abs() < 1e-4, "{m:?}");
         assert!((m.rotation - 0.01).abs() < 1e-4, "{m:?}");
-        assert!(m.inlier_frac > 0.85 && m.inlier_frac < 0.95, "{m:?}");
+        // 30 of 600 samples move with an object.
+        assert!((m.inlier_frac - 0.95).abs() < 1e-3, "{m:?}");
     }
 }
