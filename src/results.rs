@@ -190,6 +190,8 @@ pub struct VideoResult {
     pub events: Vec<EventRow>,
     /// Track rows (empty on error).
     pub tracks: Vec<TrackRow>,
+    /// Warnings about this input (e.g. a guessed frame rate), one line each.
+    pub warnings: Vec<String>,
 }
 
 /// The whole run, as the report stage sees it.

@@ -105,6 +105,15 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
         frames,
         events: Vec::new(),
         tracks: Vec::new(),
+        warnings: if info.fps_guessed {
+            vec![format!(
+                "{}: no usable frame rate in the container; assuming {} fps",
+                path.display(),
+                info.fps
+            )]
+        } else {
+            Vec::new()
+        },
     })
 }
 
@@ -123,6 +132,7 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
         frames: Vec::new(),
         events: Vec::new(),
         tracks: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 
@@ -155,6 +165,11 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
                     }
                     error_result(input, &e)
                 });
+                if !opts.quiet {
+                    for w in &r.warnings {
+                        bar.suspend(|| eprintln!("warning: {w}"));
+                    }
+                }
                 bar.inc(1);
                 r
             })
@@ -170,6 +185,7 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         "fps_override": opts.fps,
         "jobs": jobs,
         "inputs": inputs.iter().map(|i| i.path.to_string_lossy().to_string()).collect::<Vec<_>>(),
+        "warnings": videos.iter().flat_map(|v| v.warnings.clone()).collect::<Vec<_>>(),
         "timings": {
             "total_s": r4(started.elapsed().as_secs_f64()),
             "per_video_s": videos.iter().map(|v| v.row.analysis_s).collect::<Vec<_>>(),
