@@ -45,6 +45,28 @@ pub struct Config {
     pub cut_min_diff: f64,
     /// A video whose decoded frames are fewer than this share of the container's frame count is truncated.
     pub truncated_share: f64,
+    /// Segmentation: residual flow (analysis px/frame) above this (plus 2 × the frame's median) is motion.
+    pub seg_motion_px: f32,
+    /// Segmentation: colour difference to the background plate (grey levels, max over channels) that is foreground.
+    pub seg_plate_diff: f32,
+    /// Segmentation: image structure (half Sobel |∂x| + |∂y|, grey levels) below which flow is not trusted.
+    pub seg_texture: f64,
+    /// Segmentation: smallest object, as a share of the frame area.
+    pub seg_min_area_frac: f64,
+    /// Segmentation: background plate learning rate.
+    pub seg_plate_rate: f32,
+    /// Tracking: motion gate radius in object sizes.
+    pub track_gate: f64,
+    /// Tracking: largest colour distance (BGR, grey levels) for re-identification by appearance.
+    pub track_reid_colour: f64,
+    /// Tracking: largest mean-colour change (BGR distance) between frames of one track.
+    pub track_max_colour: f64,
+    /// Tracking: frames a track may stay unseen before it ends.
+    pub track_max_lost: usize,
+    /// Tracking: share of moving pixels a new blob needs to start a track.
+    pub track_min_moving: f64,
+    /// Tracking: sightings a track needs to be reported.
+    pub track_min_seen: usize,
     /// A family score at or above this flags the video.
     pub flag_threshold: f64,
 }
@@ -66,6 +88,17 @@ impl Default for Config {
             cut_min_diff: 20.0,
             truncated_share: 0.75,
             flag_threshold: 0.5,
+            seg_motion_px: 0.8,
+            seg_plate_diff: 30.0,
+            seg_texture: 24.0,
+            seg_min_area_frac: 0.0008,
+            seg_plate_rate: 0.1,
+            track_gate: 1.5,
+            track_reid_colour: 45.0,
+            track_max_lost: 20,
+            track_max_colour: 70.0,
+            track_min_moving: 0.25,
+            track_min_seen: 4,
         }
     }
 }

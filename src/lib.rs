@@ -14,6 +14,7 @@ pub mod flow;
 pub mod report;
 pub mod results;
 pub mod synth;
+pub mod tracks;
 pub mod video;
 
 /// Schema version of every table and of run.json; bumped on any breaking change of a column.

@@ -5,7 +5,8 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flow::FlowEngine;
 use crate::report::{self, Exporter};
-use crate::results::{r4, FrameRow, ScanResults, VideoResult, VideoRow};
+use crate::results::{r4, FrameRow, ScanResults, TrackRow, VideoResult, VideoRow};
+use crate::tracks::{Track, Tracker};
 use crate::video::{self, Input};
 use rayon::prelude::*;
 use std::io::IsTerminal;
@@ -38,6 +39,7 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
     let info = stream.info.clone();
     let k = info.to_original();
     let mut engine = FlowEngine::new(cfg)?;
+    let mut tracker = Tracker::new(cfg, info.analysis_width, info.analysis_height);
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;
     let mut decoded = 0usize;
@@ -46,6 +48,7 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
         decoded += 1;
         if let Some(p) = &prev {
             let pair = engine.pair(&p.gray, &frame.gray, frame.index)?;
+            tracker.update(frame.index, &frame.bgr, &pair)?;
             let s = &pair.stats;
             let c = &pair.camera;
             frames.push(FrameRow {
@@ -89,6 +92,8 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
             ),
         ));
     }
+    let tracks = tracker.finish();
+    let track_rows = track_rows(&video_name, &tracks, k);
     Ok(VideoResult {
         row: VideoRow {
             video: video_name,
@@ -104,7 +109,7 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
         },
         frames,
         events: Vec::new(),
-        tracks: Vec::new(),
+        tracks: track_rows,
         warnings: if info.fps_guessed {
             vec![format!(
                 "{}: no usable frame rate in the container; assuming {} fps",
@@ -115,6 +120,41 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
             Vec::new()
         },
     })
+}
+
+/// tracks.csv rows (original px) from the tracker's tracks.
+fn track_rows(video: &str, tracks: &[Track], k: f64) -> Vec<TrackRow> {
+    let mut rows: Vec<TrackRow> = tracks
+        .iter()
+        .flat_map(|t| {
+            t.obs.iter().map(move |o| TrackRow {
+                video: video.to_string(),
+                frame: o.frame,
+                track_id: t.id,
+                state: o.state.name().into(),
+                x: r4(o.bbox[0] * k),
+                y: r4(o.bbox[1] * k),
+                w: r4(o.bbox[2] * k),
+                h: r4(o.bbox[3] * k),
+                cx: r4(o.cx * k),
+                cy: r4(o.cy * k),
+                area: r4(o.area * k * k),
+                vx: r4(o.v[0] * k),
+                vy: r4(o.v[1] * k),
+                ax: r4(o.a[0] * k),
+                ay: r4(o.a[1] * k),
+                solidity: r4(o.solidity),
+                extremities: o.extremities,
+                hu1: r4(o.hu[0]),
+                hu2: r4(o.hu[1]),
+                b: r4(o.colour[0]),
+                g: r4(o.colour[1]),
+                r: r4(o.colour[2]),
+            })
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.frame, r.track_id));
+    rows
 }
 
 fn error_result(input: &Input, e: &Error) -> VideoResult {
@@ -159,12 +199,27 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         inputs
             .par_iter()
             .map(|input| {
-                let r = analyse(input, &opts.config, opts.fps).unwrap_or_else(|e| {
-                    if !opts.quiet {
-                        bar.suspend(|| eprintln!("error: {e}"));
-                    }
-                    error_result(input, &e)
-                });
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    analyse(input, &opts.config, opts.fps)
+                }));
+                let r = caught
+                    .unwrap_or_else(|p| {
+                        let what = p
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| p.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        Err(Error::input(
+                            &input.path,
+                            format!("internal error (please report): {what}"),
+                        ))
+                    })
+                    .unwrap_or_else(|e| {
+                        if !opts.quiet {
+                            bar.suspend(|| eprintln!("error: {e}"));
+                        }
+                        error_result(input, &e)
+                    });
                 if !opts.quiet {
                     for w in &r.warnings {
                         bar.suspend(|| eprintln!("warning: {w}"));

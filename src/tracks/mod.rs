@@ -1,0 +1,428 @@
+//! Tracks stage: moving objects followed through the video.
+//!
+//! Takes, per frame, the analysis-size BGR frame and the flow stage's [`PairFlow`]; gives
+//! [`Track`]s: per frame an [`Obs`] with box, centroid, area, shape descriptors, mean colour,
+//! velocity, acceleration and a state (visible, occluded, exited), plus how the track ended.
+//! Segmentation is in [`segment`]; association uses Kuhn–Munkres (pathfinding) on predicted-box
+//! overlap, distance and colour, then a second, appearance-only pass that re-identifies objects
+//! after occlusions and links jumps. It never decodes and never judges artifacts.
+
+pub mod segment;
+
+use crate::config::Config;
+use crate::flow::PairFlow;
+use opencv::core::Mat;
+use pathfinding::prelude::{kuhn_munkres, Matrix};
+use segment::{Detection, Segmenter};
+
+/// Visibility of a track in one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackState {
+    /// Segmented in this frame.
+    Visible,
+    /// Not segmented, predicted inside the frame.
+    Occluded,
+    /// Not segmented, predicted at or beyond the frame edge.
+    Exited,
+}
+
+impl TrackState {
+    /// Name used in tracks.csv.
+    pub fn name(self) -> &'static str {
+        match self {
+            TrackState::Visible => "visible",
+            TrackState::Occluded => "occluded",
+            TrackState::Exited => "exited",
+        }
+    }
+}
+
+/// How a track ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    /// Still running at the last frame.
+    VideoEnd,
+    /// Left through the frame edge.
+    Exited,
+    /// Lost inside the frame for too long.
+    Lost,
+    /// Ended by a scene cut.
+    SceneCut,
+}
+
+/// One track in one frame (analysis px).
+#[derive(Debug, Clone)]
+pub struct Obs {
+    /// Frame index.
+    pub frame: usize,
+    /// State.
+    pub state: TrackState,
+    /// Box (x, y, w, h).
+    pub bbox: [f64; 4],
+    /// Centroid.
+    pub cx: f64,
+    /// See `cx`.
+    pub cy: f64,
+    /// Mask area.
+    pub area: f64,
+    /// Mean BGR colour.
+    pub colour: [f64; 3],
+    /// Mask area / hull area.
+    pub solidity: f64,
+    /// Deep convexity defects.
+    pub extremities: u32,
+    /// log Hu moments 1 and 2.
+    pub hu: [f64; 2],
+    /// Velocity (px/frame), smoothed.
+    pub v: [f64; 2],
+    /// Acceleration (px/frame²).
+    pub a: [f64; 2],
+    /// Box touches the frame edge.
+    pub at_edge: bool,
+    /// Linked to the previous observation by appearance alone, beyond the motion gate.
+    pub jump: bool,
+    /// Share of the mask with residual motion.
+    pub moving_frac: f64,
+}
+
+/// A track: its id, observations and end.
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// Id, 1-based in order of birth.
+    pub id: u32,
+    /// Observations in frame order (visible, occluded and the exit frame).
+    pub obs: Vec<Obs>,
+    /// Frames since last visible.
+    pub lost: usize,
+    /// How it ended.
+    pub end: EndReason,
+    /// Frame of birth.
+    pub born: usize,
+}
+
+impl Track {
+    /// Last visible observation.
+    pub fn last_visible(&self) -> Option<&Obs> {
+        self.obs
+            .iter()
+            .rev()
+            .find(|o| o.state == TrackState::Visible)
+    }
+
+    /// Visible observations.
+    pub fn visible(&self) -> impl Iterator<Item = &Obs> {
+        self.obs.iter().filter(|o| o.state == TrackState::Visible)
+    }
+}
+
+/// Follows objects frame by frame.
+pub struct Tracker {
+    seg: Segmenter,
+    cfg: Config,
+    active: Vec<Track>,
+    done: Vec<Track>,
+    next_id: u32,
+    size: (f64, f64),
+}
+
+fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let x0 = a[0].max(b[0]);
+    let y0 = a[1].max(b[1]);
+    let x1 = (a[0] + a[2]).min(b[0] + b[2]);
+    let y1 = (a[1] + a[3]).min(b[1] + b[3]);
+    let inter = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+    let u = a[2] * a[3] + b[2] * b[3] - inter;
+    if u > 0.0 {
+        inter / u
+    } else {
+        0.0
+    }
+}
+
+fn colour_dist(a: [f64; 3], b: [f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
+impl Tracker {
+    /// A tracker for frames of `width` × `height` analysis px.
+    pub fn new(cfg: &Config, width: u32, height: u32) -> Self {
+        Tracker {
+            seg: Segmenter::new(cfg),
+            cfg: cfg.clone(),
+            active: vec![],
+            done: vec![],
+            next_id: 1,
+            size: (width as f64, height as f64),
+        }
+    }
+
+    fn predict(&self, t: &Track, frame: usize) -> ([f64; 4], f64, f64) {
+        let o = t.last_visible().expect("tracks start visible");
+        let dt = (frame - o.frame) as f64;
+        let (dx, dy) = (o.v[0] * dt, o.v[1] * dt);
+        (
+            [o.bbox[0] + dx, o.bbox[1] + dy, o.bbox[2], o.bbox[3]],
+            o.cx + dx,
+            o.cy + dy,
+        )
+    }
+
+    fn at_edge(&self, b: [f64; 4]) -> bool {
+        b[0] <= 1.0
+            || b[1] <= 1.0
+            || b[0] + b[2] >= self.size.0 - 1.0
+            || b[1] + b[3] >= self.size.1 - 1.0
+    }
+
+    fn obs_of(&self, d: &Detection, frame: usize) -> Obs {
+        let bbox = [
+            d.rect.x as f64,
+            d.rect.y as f64,
+            d.rect.width as f64,
+            d.rect.height as f64,
+        ];
+        Obs {
+            frame,
+            state: TrackState::Visible,
+            bbox,
+            cx: d.cx,
+            cy: d.cy,
+            area: d.area,
+            colour: d.colour,
+            solidity: d.solidity,
+            extremities: d.extremities,
+            hu: d.hu,
+            v: [0.0; 2],
+            a: [0.0; 2],
+            at_edge: self.at_edge(bbox),
+            jump: false,
+            moving_frac: d.moving_frac,
+        }
+    }
+
+    fn push_visible(t: &mut Track, mut o: Obs) {
+        if let Some(p) = t.last_visible() {
+            let dt = (o.frame - p.frame).max(1) as f64;
+            let raw = [(o.cx - p.cx) / dt, (o.cy - p.cy) / dt];
+            // Light smoothing keeps steps visible to the checks but damps segmentation jitter.
+            let k = if o.jump { 1.0 } else { 0.7 };
+            o.v = [
+                k * raw[0] + (1.0 - k) * p.v[0],
+                k * raw[1] + (1.0 - k) * p.v[1],
+            ];
+            o.a = [(o.v[0] - p.v[0]) / dt, (o.v[1] - p.v[1]) / dt];
+        }
+        t.obs.push(o);
+        t.lost = 0;
+    }
+
+    /// Processes frame `frame` (BGR, analysis size) with the flow of the pair ending at it.
+    pub fn update(&mut self, frame: usize, bgr: &Mat, pair: &PairFlow) -> opencv::Result<()> {
+        if pair.scene_cut {
+            self.seg.reset();
+            for mut t in self.active.drain(..) {
+                t.end = EndReason::SceneCut;
+                self.done.push(t);
+            }
+        }
+        let (dets, _) = self.seg.segment(bgr, pair)?;
+        let nt = self.active.len();
+        let nd = dets.len();
+        let preds: Vec<_> = self.active.iter().map(|t| self.predict(t, frame)).collect();
+        let mut track_of_det: Vec<Option<usize>> = vec![None; nd];
+        let mut det_of_track: Vec<Option<usize>> = vec![None; nt];
+        // Stage 1: motion-gated assignment.
+        if nt > 0 && nd > 0 {
+            let score = |i: usize, j: usize| -> i64 {
+                let t = &self.active[i];
+                let o = t.last_visible().unwrap();
+                let (pb, pcx, pcy) = preds[i];
+                let d = &dets[j];
+                let dist = ((d.cx - pcx).powi(2) + (d.cy - pcy).powi(2)).sqrt();
+                let size = (o.bbox[2].max(o.bbox[3])).max(8.0);
+                let gate = self.cfg.track_gate * size + 2.0 * (t.lost as f64 + 1.0);
+                let cd = colour_dist(o.colour, d.colour);
+                if dist > gate || cd > self.cfg.track_max_colour {
+                    return 0;
+                }
+                let db = [
+                    d.rect.x as f64,
+                    d.rect.y as f64,
+                    d.rect.width as f64,
+                    d.rect.height as f64,
+                ];
+                let s =
+                    iou(pb, db) + 0.5 * (1.0 - dist / gate) + 0.3 * (1.0 - (cd / 150.0).min(1.0));
+                (s * 1000.0) as i64 + 1
+            };
+            let transpose = nt > nd;
+            let (rows, cols) = if transpose { (nd, nt) } else { (nt, nd) };
+            let m = Matrix::from_fn(rows, cols, |(r, c)| {
+                if transpose {
+                    score(c, r)
+                } else {
+                    score(r, c)
+                }
+            });
+            let (_, assign) = kuhn_munkres(&m);
+            for (r, &c) in assign.iter().enumerate() {
+                let (i, j) = if transpose { (c, r) } else { (r, c) };
+                if m[(r, c)] > 0 {
+                    det_of_track[i] = Some(j);
+                    track_of_det[j] = Some(i);
+                }
+            }
+        }
+        // Stage 2: appearance-only re-identification of unmatched tracks (after occlusion, or a jump).
+        let mut pairs = Vec::new();
+        for (i, t) in self.active.iter().enumerate() {
+            if det_of_track[i].is_some() {
+                continue;
+            }
+            let o = t.last_visible().unwrap();
+            for (j, d) in dets.iter().enumerate() {
+                if track_of_det[j].is_some() || d.moving_frac < 0.2 {
+                    continue;
+                }
+                let ratio = d.area / o.area.max(1.0);
+                let cd = colour_dist(o.colour, d.colour);
+                if cd < self.cfg.track_reid_colour && (0.5..2.0).contains(&ratio) {
+                    pairs.push(((cd * 1000.0) as i64, i, j));
+                }
+            }
+        }
+        pairs.sort();
+        let mut jumped = vec![false; nt];
+        for (_, i, j) in pairs {
+            if det_of_track[i].is_none() && track_of_det[j].is_none() {
+                det_of_track[i] = Some(j);
+                track_of_det[j] = Some(i);
+                jumped[i] = self.active[i].lost == 0;
+            }
+        }
+        // Apply.
+        for i in 0..nt {
+            match det_of_track[i] {
+                Some(j) => {
+                    let mut o = self.obs_of(&dets[j], frame);
+                    o.jump = jumped[i];
+                    Self::push_visible(&mut self.active[i], o);
+                }
+                None => {
+                    let (pb, pcx, pcy) = preds[i];
+                    let pred_edge = self.at_edge(pb);
+                    let t = &mut self.active[i];
+                    t.lost += 1;
+                    let last = t.last_visible().unwrap().clone();
+                    let out = pcx < 0.0
+                        || pcy < 0.0
+                        || pcx > self.size.0
+                        || pcy > self.size.1
+                        || (last.at_edge && pred_edge);
+                    let state = if out
+                        || pb[0] + pb[2] < 0.0
+                        || pb[1] + pb[3] < 0.0
+                        || pb[0] > self.size.0
+                        || pb[1] > self.size.1
+                    {
+                        TrackState::Exited
+                    } else {
+                        TrackState::Occluded
+                    };
+                    t.obs.push(Obs {
+                        frame,
+                        state,
+                        bbox: pb,
+                        cx: pcx,
+                        cy: pcy,
+                        at_edge: pred_edge,
+                        jump: false,
+                        ..last
+                    });
+                }
+            }
+        }
+        // New tracks from unmatched moving detections; ghosts (still, unmatched) go into the plate.
+        for (j, d) in dets.iter().enumerate() {
+            if track_of_det[j].is_some() {
+                continue;
+            }
+            if d.moving_frac >= self.cfg.track_min_moving {
+                let id = self.next_id;
+                self.next_id += 1;
+                let o = self.obs_of(d, frame);
+                self.active.push(Track {
+                    id,
+                    obs: vec![o],
+                    lost: 0,
+                    end: EndReason::VideoEnd,
+                    born: frame,
+                });
+            } else {
+                self.seg.absorb(bgr, d.rect, &d.mask)?;
+            }
+        }
+        // Ghosts: blobs that never moved since birth are background the plate has not learnt yet.
+        let mut ghosts = Vec::new();
+        for (i, t) in self.active.iter().enumerate() {
+            let Some(j) = det_of_track.get(i).copied().flatten() else {
+                continue;
+            };
+            let vis: Vec<&Obs> = t.visible().collect();
+            if vis.len() < 3 {
+                continue;
+            }
+            let first = vis[0];
+            let travelled = vis
+                .iter()
+                .map(|o| ((o.cx - first.cx).powi(2) + (o.cy - first.cy).powi(2)).sqrt())
+                .fold(0.0, f64::max);
+            let moving = vis.iter().map(|o| o.moving_frac).sum::<f64>() / vis.len() as f64;
+            if travelled < 2.0 && moving < 0.3 {
+                ghosts.push((i, j));
+            }
+        }
+        for &(i, j) in ghosts.iter().rev() {
+            self.seg.absorb(bgr, dets[j].rect, &dets[j].mask)?;
+            self.active.remove(i);
+        }
+        // Retire tracks lost for too long (exited ones sooner).
+        let max_lost = self.cfg.track_max_lost;
+        let mut keep = Vec::new();
+        for mut t in self.active.drain(..) {
+            let exited = t.obs.last().is_some_and(|o| o.state == TrackState::Exited);
+            if t.lost > max_lost || (exited && t.lost > 2) {
+                // Drop the trailing predicted observations beyond the first lost frame.
+                let first_lost = t.obs.len() - t.lost;
+                t.obs.truncate(first_lost + 1);
+                t.end = if exited {
+                    EndReason::Exited
+                } else {
+                    EndReason::Lost
+                };
+                self.done.push(t);
+            } else {
+                keep.push(t);
+            }
+        }
+        self.active = keep;
+        Ok(())
+    }
+
+    /// Ends the video: every track, in id order.
+    pub fn finish(mut self) -> Vec<Track> {
+        for mut t in self.active.drain(..) {
+            let first_lost = t.obs.len() - t.lost;
+            if t.lost > 0 {
+                t.obs.truncate(first_lost + 1);
+            }
+            self.done.push(t);
+        }
+        let mut all = self.done;
+        // Tentative tracks (too few sightings) are noise.
+        let min_seen = self.cfg.track_min_seen;
+        all.retain(|t| t.visible().count() >= min_seen);
+        all.sort_by_key(|t| t.id);
+        all
+    }
+}

@@ -1,0 +1,455 @@
+//! Moving-object segmentation: residual (camera-compensated) flow plus the difference to a
+//! camera-registered background plate, cleaned by morphology and split into components.
+
+use crate::config::Config;
+use crate::flow::PairFlow;
+use opencv::core::{Mat, Point, Rect, Scalar, Size, Vector, CV_32FC3, CV_8UC1};
+use opencv::imgproc;
+use opencv::prelude::*;
+
+/// One segmented blob in the current frame (analysis px).
+#[derive(Debug, Clone)]
+pub struct Detection {
+    /// Bounding box.
+    pub rect: Rect,
+    /// Mask of the blob inside `rect` (8-bit, 255 = object).
+    pub mask: Mat,
+    /// Pixel count.
+    pub area: f64,
+    /// Centroid.
+    pub cx: f64,
+    /// See `cx`.
+    pub cy: f64,
+    /// Mean BGR colour.
+    pub colour: [f64; 3],
+    /// Share of its pixels with residual motion.
+    pub moving_frac: f64,
+    /// Mask area / convex hull area.
+    pub solidity: f64,
+    /// Protrusions (deep convexity defects).
+    pub extremities: u32,
+    /// log-scaled Hu moments 1 and 2.
+    pub hu: [f64; 2],
+}
+
+/// Keeps the background plate between frames and segments each new frame.
+pub struct Segmenter {
+    plate: Option<Mat>,
+    valid: Option<Mat>,
+    cfg: Config,
+}
+
+fn camera_matrix(pair: &PairFlow, w: f64, h: f64) -> opencv::Result<Mat> {
+    let c = &pair.camera;
+    let a = (c.scale * c.rotation.cos()) as f64;
+    let b = (c.scale * c.rotation.sin()) as f64;
+    let (cx, cy) = (w / 2.0, h / 2.0);
+    Mat::from_slice_2d(&[
+        [a, -b, cx + c.dx as f64 - a * cx + b * cy],
+        [b, a, cy + c.dy as f64 - b * cx - a * cy],
+    ])
+}
+
+impl Segmenter {
+    /// A segmenter with an empty plate.
+    pub fn new(cfg: &Config) -> Self {
+        Segmenter {
+            plate: None,
+            valid: None,
+            cfg: cfg.clone(),
+        }
+    }
+
+    /// Forgets the plate (after a scene cut).
+    pub fn reset(&mut self) {
+        self.plate = None;
+        self.valid = None;
+    }
+
+    /// Residual-motion magnitude on the current frame's grid (from the backward flow).
+    fn residual(pair: &PairFlow) -> Vec<f32> {
+        let (h, w) = (pair.bwd.shape()[0], pair.bwd.shape()[1]);
+        let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
+        let mut r = Vec::with_capacity(h * w);
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = pair.camera.flow_at(x as f32 - hw, y as f32 - hh);
+                let (bx, by) = (pair.bwd[[y, x, 0]] + fx, pair.bwd[[y, x, 1]] + fy);
+                r.push((bx * bx + by * by).sqrt());
+            }
+        }
+        r
+    }
+
+    /// Segments the current frame. `keep` marks pixels of tracked objects (never learnt into the plate).
+    pub fn segment(&mut self, bgr: &Mat, pair: &PairFlow) -> opencv::Result<(Vec<Detection>, Mat)> {
+        let (w, h) = (bgr.cols(), bgr.rows());
+        let size = Size::new(w, h);
+        let mut cur = Mat::default();
+        bgr.convert_to(&mut cur, CV_32FC3, 1.0, 0.0)?;
+        // Register the plate to this frame.
+        if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
+            let c = &pair.camera;
+            if c.dx.abs() > 0.05
+                || c.dy.abs() > 0.05
+                || (c.scale - 1.0).abs() > 1e-4
+                || c.rotation.abs() > 1e-4
+            {
+                let m = camera_matrix(pair, w as f64, h as f64)?;
+                let (mut p2, mut v2) = (Mat::default(), Mat::default());
+                imgproc::warp_affine(
+                    p,
+                    &mut p2,
+                    &m,
+                    size,
+                    imgproc::INTER_LINEAR,
+                    opencv::core::BORDER_CONSTANT,
+                    Scalar::all(0.0),
+                )?;
+                imgproc::warp_affine(
+                    v,
+                    &mut v2,
+                    &m,
+                    size,
+                    imgproc::INTER_NEAREST,
+                    opencv::core::BORDER_CONSTANT,
+                    Scalar::all(0.0),
+                )?;
+                self.plate = Some(p2);
+                self.valid = Some(v2);
+            }
+        }
+        let resid = Self::residual(pair);
+        let mut sorted = resid.clone();
+        let mid = sorted.len() / 2;
+        let median = *sorted.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
+        let thr_m = self.cfg.seg_motion_px + 2.0 * median;
+        // Flow is only evidence of motion where the image has structure; flat areas get smooth guesses.
+        let textured = texture_mask(bgr, self.cfg.seg_texture)?;
+        let mut motion = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
+        {
+            let tb = textured.data_bytes()?;
+            let m = motion.data_bytes_mut()?;
+            for (i, &r) in resid.iter().enumerate() {
+                if r > thr_m && tb[i] > 0 {
+                    m[i] = 255;
+                }
+            }
+        }
+        let mut fg = motion.clone();
+        if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
+            let mut diff = Mat::default();
+            opencv::core::absdiff(&cur, p, &mut diff)?;
+            let d = diff.data_typed::<opencv::core::Vec3f>()?;
+            let vb = v.data_bytes()?;
+            let f = fg.data_bytes_mut()?;
+            // Where the plate is known it decides (sharp edges); elsewhere residual motion does.
+            for i in 0..d.len() {
+                if vb[i] > 0 {
+                    let dd = d[i][0].max(d[i][1]).max(d[i][2]);
+                    f[i] = if dd > self.cfg.seg_plate_diff { 255 } else { 0 };
+                }
+            }
+        }
+        let k3 = imgproc::get_structuring_element(
+            imgproc::MORPH_ELLIPSE,
+            Size::new(3, 3),
+            Point::new(-1, -1),
+        )?;
+        let k5 = imgproc::get_structuring_element(
+            imgproc::MORPH_ELLIPSE,
+            Size::new(5, 5),
+            Point::new(-1, -1),
+        )?;
+        let mut tmp = Mat::default();
+        imgproc::morphology_ex(
+            &fg,
+            &mut tmp,
+            imgproc::MORPH_OPEN,
+            &k3,
+            Point::new(-1, -1),
+            1,
+            opencv::core::BORDER_CONSTANT,
+            Scalar::all(0.0),
+        )?;
+        let mut clean = Mat::default();
+        imgproc::morphology_ex(
+            &tmp,
+            &mut clean,
+            imgproc::MORPH_CLOSE,
+            &k5,
+            Point::new(-1, -1),
+            1,
+            opencv::core::BORDER_CONSTANT,
+            Scalar::all(0.0),
+        )?;
+        let (mut labels, mut stats, mut cents) = (Mat::default(), Mat::default(), Mat::default());
+        let n = imgproc::connected_components_with_stats(
+            &clean,
+            &mut labels,
+            &mut stats,
+            &mut cents,
+            8,
+            opencv::core::CV_32S,
+        )?;
+        let min_area = (self.cfg.seg_min_area_frac * (w * h) as f64).max(20.0);
+        let mut dets = Vec::new();
+        for i in 1..n {
+            let area = *stats.at_2d::<i32>(i, imgproc::CC_STAT_AREA)? as f64;
+            if area < min_area {
+                continue;
+            }
+            let rect = Rect::new(
+                *stats.at_2d::<i32>(i, imgproc::CC_STAT_LEFT)?,
+                *stats.at_2d::<i32>(i, imgproc::CC_STAT_TOP)?,
+                *stats.at_2d::<i32>(i, imgproc::CC_STAT_WIDTH)?,
+                *stats.at_2d::<i32>(i, imgproc::CC_STAT_HEIGHT)?,
+            );
+            let roi = Mat::roi(&labels, rect)?;
+            let mut mask = Mat::default();
+            opencv::core::compare(
+                &roi,
+                &Scalar::all(i as f64),
+                &mut mask,
+                opencv::core::CMP_EQ,
+            )?;
+            dets.push(describe(bgr, &motion, rect, mask, area)?);
+        }
+        // Ghosts: blobs whose outline is an edge of the plate but not of the frame are background the
+        // plate still remembers an object on; they are learnt away at once.
+        if self.plate.is_some() {
+            let frame_edges = edge_strength(bgr)?;
+            let mut plate8 = Mat::default();
+            self.plate.as_ref().unwrap().convert_to(
+                &mut plate8,
+                opencv::core::CV_8UC3,
+                1.0,
+                0.0,
+            )?;
+            let plate_edges = edge_strength(&plate8)?;
+            let mut kept = Vec::new();
+            for d in dets {
+                let (ef, ep) = (
+                    outline_mean(&frame_edges, &d)?,
+                    outline_mean(&plate_edges, &d)?,
+                );
+                if d.moving_frac < 0.5 && ep > 1.5 * ef + 4.0 {
+                    self.absorb(bgr, d.rect, &d.mask)?;
+                } else {
+                    kept.push(d);
+                }
+            }
+            dets = kept;
+        }
+        dets.sort_by(|a, b| {
+            b.area
+                .total_cmp(&a.area)
+                .then(a.rect.x.cmp(&b.rect.x))
+                .then(a.rect.y.cmp(&b.rect.y))
+        });
+        // Learn the plate where nothing moves and nothing is foreground.
+        let mut learn = Mat::default();
+        let mut dil = Mat::default();
+        imgproc::dilate(
+            &clean,
+            &mut dil,
+            &k5,
+            Point::new(-1, -1),
+            2,
+            opencv::core::BORDER_CONSTANT,
+            Scalar::all(0.0),
+        )?;
+        opencv::core::bitwise_not(&dil, &mut learn, &opencv::core::no_array())?;
+        // Unknown plate pixels are learnt wherever nothing moves right now, foreground or not.
+        {
+            let still = self.cfg.seg_motion_px * 0.4;
+            let tb = textured.data_bytes()?;
+            let lb = learn.data_bytes_mut()?;
+            let vb = self
+                .valid
+                .as_ref()
+                .map(|v| v.data_bytes().map(|b| b.to_vec()))
+                .transpose()?;
+            for (i, &r) in resid.iter().enumerate() {
+                let known = vb.as_ref().is_some_and(|v| v[i] > 0);
+                if !known && (r < still || tb[i] == 0) {
+                    lb[i] = 255;
+                }
+            }
+        }
+        self.learn(&cur, &learn)?;
+        Ok((dets, clean))
+    }
+
+    /// Blends the frame into the plate where `mask` is set (fresh pixels copied, known ones averaged).
+    pub fn learn(&mut self, cur: &Mat, mask: &Mat) -> opencv::Result<()> {
+        let size = cur.size()?;
+        if self.plate.is_none() {
+            self.plate = Some(Mat::new_size_with_default(
+                size,
+                CV_32FC3,
+                Scalar::all(0.0),
+            )?);
+            self.valid = Some(Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?);
+        }
+        let (Some(p), Some(v)) = (self.plate.as_mut(), self.valid.as_mut()) else {
+            return Ok(());
+        };
+        let alpha = self.cfg.seg_plate_rate;
+        let c = cur.data_typed::<opencv::core::Vec3f>()?;
+        let mb = mask.data_bytes()?;
+        let vb = v.data_bytes_mut()?;
+        let pb = p.data_typed_mut::<opencv::core::Vec3f>()?;
+        for i in 0..mb.len() {
+            if mb[i] == 0 {
+                continue;
+            }
+            if vb[i] == 0 {
+                pb[i] = c[i];
+                vb[i] = 255;
+            } else {
+                for k in 0..3 {
+                    pb[i][k] += alpha * (c[i][k] - pb[i][k]);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the frame into the plate inside `rect` where `mask` is set (absorbs a ghost).
+    pub fn absorb(&mut self, bgr: &Mat, rect: Rect, mask: &Mat) -> opencv::Result<()> {
+        let mut cur = Mat::default();
+        bgr.convert_to(&mut cur, CV_32FC3, 1.0, 0.0)?;
+        let mut full = Mat::new_size_with_default(cur.size()?, CV_8UC1, Scalar::all(0.0))?;
+        {
+            let mut roi = Mat::roi_mut(&mut full, rect)?;
+            mask.copy_to(&mut roi)?;
+        }
+        let saved = self.cfg.seg_plate_rate;
+        self.cfg.seg_plate_rate = 1.0;
+        let r = self.learn(&cur, &full);
+        self.cfg.seg_plate_rate = saved;
+        r
+    }
+}
+
+/// Half Sobel |∂x| + |∂y| of the grey image (8-bit).
+fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
+    let mut gray = Mat::default();
+    imgproc::cvt_color_def(bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    let (mut gx, mut gy) = (Mat::default(), Mat::default());
+    imgproc::sobel_def(&gray, &mut gx, opencv::core::CV_16S, 1, 0)?;
+    imgproc::sobel_def(&gray, &mut gy, opencv::core::CV_16S, 0, 1)?;
+    let (mut ax, mut ay, mut sum) = (Mat::default(), Mat::default(), Mat::default());
+    opencv::core::convert_scale_abs(&gx, &mut ax, 0.5, 0.0)?;
+    opencv::core::convert_scale_abs(&gy, &mut ay, 0.5, 0.0)?;
+    opencv::core::add(&ax, &ay, &mut sum, &opencv::core::no_array(), -1)?;
+    Ok(sum)
+}
+
+/// Mean of `edges` on the outline (mask minus its erosion) of a detection.
+fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
+    let k =
+        imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(3, 3), Point::new(-1, -1))?;
+    let mut er = Mat::default();
+    imgproc::erode(
+        &d.mask,
+        &mut er,
+        &k,
+        Point::new(-1, -1),
+        1,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
+    let mut ring = Mat::default();
+    opencv::core::subtract(&d.mask, &er, &mut ring, &opencv::core::no_array(), -1)?;
+    let roi = Mat::roi(edges, d.rect)?;
+    Ok(opencv::core::mean(&roi, &ring)?[0])
+}
+
+/// Pixels near image structure: |∂x| + |∂y| (Sobel, grey) above `thr`, dilated by 2 px.
+fn texture_mask(bgr: &Mat, thr: f64) -> opencv::Result<Mat> {
+    let sum = edge_strength(bgr)?;
+    let mut m = Mat::default();
+    imgproc::threshold(&sum, &mut m, thr, 255.0, imgproc::THRESH_BINARY)?;
+    let k =
+        imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(5, 5), Point::new(-1, -1))?;
+    let mut d = Mat::default();
+    imgproc::dilate(
+        &m,
+        &mut d,
+        &k,
+        Point::new(-1, -1),
+        1,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
+    Ok(d)
+}
+
+fn describe(
+    bgr: &Mat,
+    motion: &Mat,
+    rect: Rect,
+    mask: Mat,
+    area: f64,
+) -> opencv::Result<Detection> {
+    let m = imgproc::moments(&mask, true)?;
+    let (cx, cy) = (
+        rect.x as f64 + m.m10 / m.m00.max(1.0),
+        rect.y as f64 + m.m01 / m.m00.max(1.0),
+    );
+    let img = Mat::roi(bgr, rect)?;
+    let mean = opencv::core::mean(&img, &mask)?;
+    let mot = Mat::roi(motion, rect)?;
+    let mut both = Mat::default();
+    opencv::core::bitwise_and(&mot, &mask, &mut both, &opencv::core::no_array())?;
+    let moving_frac = opencv::core::count_non_zero(&both)? as f64 / area.max(1.0);
+    let mut hu = [0.0f64; 7];
+    imgproc::hu_moments(m, &mut hu)?;
+    let lg = |v: f64| {
+        if v.abs() < 1e-30 {
+            0.0
+        } else {
+            -v.signum() * v.abs().log10()
+        }
+    };
+    let mut contours = Vector::<Vector<Point>>::new();
+    imgproc::find_contours(
+        &mask,
+        &mut contours,
+        imgproc::RETR_EXTERNAL,
+        imgproc::CHAIN_APPROX_NONE,
+        Point::new(0, 0),
+    )?;
+    let (mut solidity, mut extremities) = (1.0, 0);
+    if let Some(c) = contours.iter().max_by_key(|c| c.len()) {
+        let mut hull_pts = Vector::<Point>::new();
+        imgproc::convex_hull(&c, &mut hull_pts, false, true)?;
+        let ha = imgproc::contour_area(&hull_pts, false)?;
+        if ha > 0.0 {
+            solidity = (area / ha).min(1.0);
+        }
+        let mut hull_idx = Vector::<i32>::new();
+        imgproc::convex_hull(&c, &mut hull_idx, false, false)?;
+        if hull_idx.len() > 3 && c.len() > 3 {
+            let mut defects = Vector::<opencv::core::Vec4i>::new();
+            if imgproc::convexity_defects(&c, &hull_idx, &mut defects).is_ok() {
+                let min_depth = 0.18 * area.sqrt() * 256.0;
+                extremities = defects.iter().filter(|d| d[3] as f64 > min_depth).count() as u32;
+            }
+        }
+    }
+    Ok(Detection {
+        rect,
+        mask,
+        area,
+        cx,
+        cy,
+        colour: [mean[0], mean[1], mean[2]],
+        moving_frac,
+        solidity,
+        extremities,
+        hu: [lg(hu[0]), lg(hu[1])],
+    })
+}
