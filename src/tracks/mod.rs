@@ -167,6 +167,10 @@ impl Tracker {
         )
     }
 
+    fn min_area(&self) -> f64 {
+        (self.cfg.seg_min_area_frac * self.size.0 * self.size.1).max(20.0)
+    }
+
     fn at_edge(&self, b: [f64; 4]) -> bool {
         b[0] <= 1.0
             || b[1] <= 1.0
@@ -347,7 +351,8 @@ impl Tracker {
             if track_of_det[j].is_some() {
                 continue;
             }
-            if d.moving_frac >= self.cfg.track_min_moving {
+            // Ghosts were removed by the segmenter: a still blob here is an object that appeared.
+            if d.moving_frac >= self.cfg.track_min_moving || d.area >= 4.0 * self.min_area() {
                 let id = self.next_id;
                 self.next_id += 1;
                 let o = self.obs_of(d, frame);
