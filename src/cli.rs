@@ -95,4 +95,7 @@ pub struct ScanArgs {
     /// No progress bar and no per-input error lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Calibration file (default: the built-in datasets/calibration.json).
+    #[arg(long)]
+    pub calibration: Option<PathBuf>,
 }

@@ -67,6 +67,8 @@ pub struct Config {
     pub track_min_moving: f64,
     /// Tracking: sightings a track needs to be reported.
     pub track_min_seen: usize,
+    /// Findings scoring below this are not reported as events.
+    pub event_min_score: f64,
     /// A family score at or above this flags the video.
     pub flag_threshold: f64,
 }
@@ -88,6 +90,7 @@ impl Default for Config {
             cut_min_diff: 20.0,
             truncated_share: 0.75,
             flag_threshold: 0.5,
+            event_min_score: 0.3,
             seg_motion_px: 0.8,
             seg_plate_diff: 30.0,
             seg_texture: 24.0,

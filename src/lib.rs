@@ -6,6 +6,7 @@
 //! [`synth`] renders labelled clips and [`eval`] measures accuracy against their labels.
 
 pub mod app;
+pub mod checks;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -1,5 +1,6 @@
 //! physlint binary: parse the command line, run the command, map the outcome to an exit status.
 
+use anyhow::Context;
 use clap::Parser;
 use physlint::cli::{Cli, Command};
 use physlint::config::Config;
@@ -31,6 +32,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 fps: a.fps,
                 quiet: a.quiet,
                 config,
+                calibration: match &a.calibration {
+                    Some(p) => serde_json::from_slice(
+                        &std::fs::read(p)
+                            .with_context(|| format!("{}: cannot read", p.display()))?,
+                    )
+                    .with_context(|| format!("{}: invalid calibration", p.display()))?,
+                    None => physlint::checks::Calibration::default(),
+                },
             };
             let results = physlint::app::scan::run(&opts)?;
             let failed = results

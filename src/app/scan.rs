@@ -1,11 +1,12 @@
 //! `physlint scan`: decode → flow → tracks → checks for every input (rayon across videos),
 //! then the report stage writes the tables.
 
+use crate::checks::{self, Calibration};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::flow::FlowEngine;
 use crate::report::{self, Exporter};
-use crate::results::{r4, FrameRow, ScanResults, TrackRow, VideoResult, VideoRow};
+use crate::results::{r4, EventRow, FrameRow, ScanResults, TrackRow, VideoResult, VideoRow};
 use crate::tracks::{Track, Tracker};
 use crate::video::{self, Input};
 use rayon::prelude::*;
@@ -28,10 +29,17 @@ pub struct ScanOptions {
     pub quiet: bool,
     /// Analysis configuration.
     pub config: Config,
+    /// Raw-feature references for scores.
+    pub calibration: Calibration,
 }
 
 /// Analyses one input end to end. Errors name the input and the cause in one line.
-pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoResult> {
+pub fn analyse(
+    input: &Input,
+    cfg: &Config,
+    cal: &Calibration,
+    fps: Option<f64>,
+) -> Result<VideoResult> {
     let started = Instant::now();
     let path = &input.path;
     let video_name = path.to_string_lossy().to_string();
@@ -40,6 +48,7 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
     let k = info.to_original();
     let mut engine = FlowEngine::new(cfg)?;
     let mut tracker = Tracker::new(cfg, info.analysis_width, info.analysis_height);
+    let (mut cut, mut zoom) = (vec![false], vec![1.0f64]);
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;
     let mut decoded = 0usize;
@@ -49,6 +58,8 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
         if let Some(p) = &prev {
             let pair = engine.pair(&p.gray, &frame.gray, frame.index)?;
             tracker.update(frame.index, &frame.bgr, &pair)?;
+            cut.push(pair.scene_cut);
+            zoom.push(zoom.last().copied().unwrap_or(1.0) * pair.camera.scale as f64);
             let s = &pair.stats;
             let c = &pair.camera;
             frames.push(FrameRow {
@@ -94,6 +105,57 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
     }
     let tracks = tracker.finish();
     let track_rows = track_rows(&video_name, &tracks, k);
+    let ctx = checks::Context {
+        frames: decoded,
+        size: (info.analysis_width as f64, info.analysis_height as f64),
+        cut,
+        zoom,
+    };
+    let findings = checks::run_all(&tracks, &ctx, cfg, cal);
+    let mut family = [0.0f64; 4];
+    for f in &findings {
+        let i = checks::FAMILIES
+            .iter()
+            .position(|x| *x == f.family)
+            .unwrap_or(0);
+        family[i] = family[i].max(f.score);
+    }
+    let events: Vec<EventRow> = findings
+        .iter()
+        .filter(|f| f.score >= cfg.event_min_score)
+        .enumerate()
+        .map(|(n, f)| EventRow {
+            video: video_name.clone(),
+            event_id: n + 1,
+            family: f.family.into(),
+            kind: f.kind.into(),
+            frame_start: f.frame_start,
+            frame_end: f.frame_end,
+            time_start_s: r4(f.frame_start as f64 / info.fps),
+            track_id: f.track_id,
+            x: r4(f.bbox[0] * k),
+            y: r4(f.bbox[1] * k),
+            w: r4(f.bbox[2] * k),
+            h: r4(f.bbox[3] * k),
+            score: f.score,
+            detail: f.detail.clone(),
+        })
+        .collect();
+    for row in frames.iter_mut() {
+        for e in events
+            .iter()
+            .filter(|e| e.frame_start <= row.frame && row.frame <= e.frame_end)
+        {
+            let slot = match e.family.as_str() {
+                "morphing" => &mut row.morphing,
+                "missing_limbs" => &mut row.missing_limbs,
+                "implausible_motion" => &mut row.implausible_motion,
+                _ => &mut row.object_permanence,
+            };
+            *slot = slot.max(e.score);
+        }
+    }
+    let overall = family.iter().copied().fold(0.0, f64::max);
     Ok(VideoResult {
         row: VideoRow {
             video: video_name,
@@ -104,11 +166,21 @@ pub fn analyse(input: &Input, cfg: &Config, fps: Option<f64>) -> Result<VideoRes
             height: info.height,
             duration_s: r4(decoded as f64 / info.fps),
             analysis_s: r4(started.elapsed().as_secs_f64()),
-            verdict: "pass".into(),
+            morphing_score: r4(family[0]),
+            missing_limbs_score: r4(family[1]),
+            implausible_motion_score: r4(family[2]),
+            object_permanence_score: r4(family[3]),
+            overall_score: r4(overall),
+            verdict: if overall >= cfg.flag_threshold {
+                "flag"
+            } else {
+                "pass"
+            }
+            .into(),
             ..Default::default()
         },
         frames,
-        events: Vec::new(),
+        events,
         tracks: track_rows,
         warnings: if info.fps_guessed {
             vec![format!(
@@ -200,7 +272,7 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
             .par_iter()
             .map(|input| {
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    analyse(input, &opts.config, opts.fps)
+                    analyse(input, &opts.config, &opts.calibration, opts.fps)
                 }));
                 let r = caught
                     .unwrap_or_else(|p| {
@@ -237,6 +309,7 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         "schema_version": crate::SCHEMA_VERSION,
         "command": "scan",
         "config": opts.config,
+        "calibration": opts.calibration,
         "fps_override": opts.fps,
         "jobs": jobs,
         "inputs": inputs.iter().map(|i| i.path.to_string_lossy().to_string()).collect::<Vec<_>>(),

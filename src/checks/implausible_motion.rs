@@ -1,0 +1,181 @@
+//! Implausible motion: teleport, speed_jump, hover, antigravity, bounce_gain, from the
+//! kinematics of each track's visible runs (analysis px, px/frame).
+
+use super::{median, overlaps_other, visible_runs, Check, Context, Finding};
+use crate::config::Config;
+use crate::tracks::{Obs, Track};
+
+/// The implausible-motion check.
+pub struct ImplausibleMotion;
+
+fn disp(a: &Obs, b: &Obs) -> (f64, f64) {
+    (b.cx - a.cx, b.cy - a.cy)
+}
+
+fn norm(v: (f64, f64)) -> f64 {
+    (v.0 * v.0 + v.1 * v.1).sqrt()
+}
+
+fn finding(
+    kind: &'static str,
+    t: &Track,
+    o: &Obs,
+    end: usize,
+    raw: f64,
+    detail: String,
+) -> Finding {
+    Finding {
+        family: "implausible_motion",
+        kind,
+        frame_start: o.frame,
+        frame_end: end,
+        track_id: t.id,
+        bbox: o.bbox,
+        raw,
+        score: 0.0,
+        detail,
+    }
+}
+
+impl Check for ImplausibleMotion {
+    fn family(&self) -> &'static str {
+        "implausible_motion"
+    }
+
+    fn find(&self, tracks: &[Track], ctx: &Context, _cfg: &Config) -> Vec<Finding> {
+        let floor = tracks
+            .iter()
+            .flat_map(|t| t.visible())
+            .map(|o| o.bbox[1] + o.bbox[3])
+            .fold(0.0, f64::max);
+        // Gravity from the clip's own downward accelerations, with a prior of 0.5 px/frame².
+        let mut acc = Vec::new();
+        for t in tracks {
+            for r in visible_runs(t, ctx) {
+                for w in r.windows(3) {
+                    let a = disp(w[1], w[2]).1 - disp(w[0], w[1]).1;
+                    if a > 0.05 && a < 3.0 {
+                        acc.push(a);
+                    }
+                }
+            }
+        }
+        let g = if acc.len() >= 10 {
+            median(&acc).clamp(0.15, 2.0)
+        } else {
+            0.5
+        };
+        let mut out = Vec::new();
+        for t in tracks {
+            for run in visible_runs(t, ctx) {
+                let n = run.len();
+                let s = median(&run.iter().map(|o| o.area).collect::<Vec<_>>())
+                    .sqrt()
+                    .max(4.0);
+                let d: Vec<(f64, f64)> = run.windows(2).map(|w| disp(w[0], w[1])).collect();
+                let airborne = |o: &Obs| floor - (o.bbox[1] + o.bbox[3]) > 0.5 * s;
+                let clean_pair = |i: usize| {
+                    let (a, b) = (run[i], run[i + 1]);
+                    let ratio = b.area / a.area.max(1.0);
+                    (0.6..1.6).contains(&ratio)
+                        && !overlaps_other(tracks, t.id, a.frame, a.bbox)
+                        && !overlaps_other(tracks, t.id, b.frame, b.bbox)
+                };
+                // Teleport: one displacement far beyond its neighbours.
+                for i in 0..d.len() {
+                    let around = [
+                        i.checked_sub(1).map(|j| norm(d[j])),
+                        d.get(i + 1).map(|&v| norm(v)),
+                    ];
+                    let base = around.iter().flatten().copied().fold(0.0, f64::max);
+                    let jump = norm(d[i]) - base;
+                    if jump > 0.3 * s && clean_pair(i) {
+                        let o = run[i + 1];
+                        out.push(finding("teleport", t, o, o.frame, jump / s, format!("track {} jumps {:.1} px in one frame ({:.1} object sizes) while moving {:.1} px/frame around it", t.id, norm(d[i]), jump / s, base)));
+                    }
+                }
+                // Speed jump: velocity before and after differ with no contact (the step frame itself excluded).
+                for i in 3..d.len().saturating_sub(3) {
+                    let mean = |r: std::ops::Range<usize>| {
+                        let k = r.len() as f64;
+                        r.fold((0.0, 0.0), |acc, j| {
+                            (acc.0 + d[j].0 / k, acc.1 + d[j].1 / k)
+                        })
+                    };
+                    let (vb, va) = (mean(i - 3..i), mean(i + 1..i + 4));
+                    let dv = norm((va.0 - vb.0, va.1 - vb.1));
+                    let o = run[i];
+                    let contact = (i.saturating_sub(2)..(i + 3).min(n))
+                        .any(|j| floor - (run[j].bbox[1] + run[j].bbox[3]) < 0.4 * s);
+                    let reversal_x = vb.0 * va.0 < 0.0;
+                    if dv > 4.0 * g + 1.0
+                        && !contact
+                        && !reversal_x
+                        && clean_pair(i - 1)
+                        && clean_pair(i)
+                    {
+                        let raw = (dv - 4.0 * g) / (norm(vb) + 1.0);
+                        out.push(finding("speed_jump", t, o, o.frame + 1, raw, format!("track {} changes velocity by {:.1} px/frame ({:.1} → {:.1}) in mid-air with no contact", t.id, dv, norm(vb), norm(va))));
+                    }
+                }
+                // Hover: airborne and still for several frames after flying.
+                let mut i = 3;
+                while i < d.len() {
+                    if norm(d[i]) < 0.35 && airborne(run[i]) {
+                        let mut j = i;
+                        while j < d.len() && norm(d[j]) < 0.35 {
+                            j += 1;
+                        }
+                        let before = (i - 3..i).map(|k| norm(d[k])).sum::<f64>() / 3.0;
+                        let len = j - i;
+                        if len >= 4 && before > 1.0 {
+                            let o = run[i];
+                            out.push(finding("hover", t, o, run[j.min(n - 1)].frame, len as f64 * before.min(5.0) / 5.0, format!("track {} stops in mid-air for {} frames after moving at {:.1} px/frame, {:.0} px above the floor", t.id, len, before, floor - o.bbox[1] - o.bbox[3])));
+                        }
+                        i = j;
+                    }
+                    i += 1;
+                }
+                // Antigravity: sustained upward acceleration while airborne.
+                if d.len() >= 6 {
+                    for i in 0..d.len() - 5 {
+                        if !(i..i + 6).all(|k| airborne(run[k]) && airborne(run[k + 1])) {
+                            continue;
+                        }
+                        let a = (i + 1..i + 6).map(|k| d[k].1 - d[k - 1].1).sum::<f64>() / 5.0;
+                        if a < -0.15 * g && (i..i + 6).all(|k| clean_pair(k)) {
+                            let o = run[i];
+                            out.push(finding("antigravity", t, o, run[i + 5].frame, -a / g, format!("track {} accelerates upward at {:.2} px/frame² for 5 frames while airborne (gravity here {:.2} px/frame² down)", t.id, -a, g)));
+                        }
+                    }
+                }
+                // Bounce gain: rebound apex higher than the drop apex.
+                let is_min = |k: usize| k > 0 && k < d.len() && d[k - 1].1 < 0.0 && d[k].1 > 0.0;
+                let bounces: Vec<usize> = (1..d.len())
+                    .filter(|&k| {
+                        d[k - 1].1 > 0.0
+                            && d[k].1 < 0.0
+                            && floor - (run[k].bbox[1] + run[k].bbox[3]) < 0.5 * s
+                    })
+                    .collect();
+                for (bi, &b) in bounces.iter().enumerate() {
+                    let lo = if bi > 0 { bounces[bi - 1] } else { 0 };
+                    let hi = bounces.get(bi + 1).copied().unwrap_or(n - 1);
+                    let apex = |r: std::ops::Range<usize>| {
+                        r.filter(|&k| is_min(k))
+                            .min_by(|&x, &y| run[x].cy.total_cmp(&run[y].cy))
+                    };
+                    let (Some(a0), Some(a1)) = (apex(lo..b), apex(b + 1..hi)) else {
+                        continue;
+                    };
+                    let (h1, h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
+                    if h1 > 0.5 * s && h2 > h1 {
+                        let o = run[b];
+                        out.push(finding("bounce_gain", t, o, run[a1].frame, h2 / h1 - 1.0, format!("track {} rebounds to {:.0} px after falling {:.0} px: the bounce gains {:.0}% height", t.id, h2, h1, 100.0 * (h2 / h1 - 1.0))));
+                    }
+                }
+            }
+        }
+        out
+    }
+}

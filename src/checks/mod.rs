@@ -1,0 +1,247 @@
+//! Checks stage: artifact families judged on tracks.
+//!
+//! Takes the tracks of a whole video plus per-frame context (scene cuts, camera zoom); gives
+//! [`Finding`]s: family, kind, frames, track, box (analysis px), a raw feature and a calibrated
+//! score in [0, 1] with a sentence. One file per family, each behind the small [`Check`] trait.
+//! It never sees the decoder, OpenCV images or the report.
+
+pub mod calibration;
+pub mod implausible_motion;
+pub mod missing_limbs;
+pub mod morphing;
+pub mod object_permanence;
+
+use crate::config::Config;
+use crate::tracks::{Obs, Track, TrackState};
+pub use calibration::Calibration;
+
+/// The four families, in report order.
+pub const FAMILIES: [&str; 4] = [
+    "morphing",
+    "missing_limbs",
+    "implausible_motion",
+    "object_permanence",
+];
+
+/// What every check sees besides the tracks.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Frames in the video.
+    pub frames: usize,
+    /// Analysis frame size (w, h).
+    pub size: (f64, f64),
+    /// `cut[f]`: the pair (f − 1 → f) straddles a scene cut.
+    pub cut: Vec<bool>,
+    /// Cumulative camera zoom at each frame (1 at frame 0).
+    pub zoom: Vec<f64>,
+}
+
+impl Context {
+    /// True when a cut lies within `slack` frames of `f`.
+    pub fn near_cut(&self, f: usize, slack: usize) -> bool {
+        (f.saturating_sub(slack)..=(f + slack).min(self.frames.saturating_sub(1)))
+            .any(|i| self.cut.get(i).copied().unwrap_or(false))
+    }
+}
+
+/// A localised artifact candidate.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    /// Family.
+    pub family: &'static str,
+    /// Kind.
+    pub kind: &'static str,
+    /// First frame.
+    pub frame_start: usize,
+    /// Last frame.
+    pub frame_end: usize,
+    /// Track.
+    pub track_id: u32,
+    /// Box (analysis px).
+    pub bbox: [f64; 4],
+    /// Raw feature (kind-specific units, larger = worse).
+    pub raw: f64,
+    /// Calibrated score (0..1), filled by [`run_all`].
+    pub score: f64,
+    /// Sentence with the numbers (analysis px).
+    pub detail: String,
+}
+
+/// One artifact family.
+pub trait Check {
+    /// Family name.
+    fn family(&self) -> &'static str;
+    /// Candidates with raw features.
+    fn find(&self, tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Finding>;
+}
+
+/// Runs every check and calibrates raw features into scores; all findings, sorted by frame,
+/// family, track (events are those at or above `cfg.event_min_score`).
+pub fn run_all(tracks: &[Track], ctx: &Context, cfg: &Config, cal: &Calibration) -> Vec<Finding> {
+    let checks: [&dyn Check; 4] = [
+        &morphing::Morphing,
+        &missing_limbs::MissingLimbs,
+        &implausible_motion::ImplausibleMotion,
+        &object_permanence::ObjectPermanence,
+    ];
+    let mut out: Vec<Finding> = checks
+        .iter()
+        .flat_map(|c| c.find(tracks, ctx, cfg))
+        .map(|mut f| {
+            f.score = cal.score(f.kind, f.raw);
+            f
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (a.frame_start, a.family, a.track_id, a.kind).cmp(&(
+            b.frame_start,
+            b.family,
+            b.track_id,
+            b.kind,
+        ))
+    });
+    out
+}
+
+/// Runs of consecutive visible observations of a track (split at gaps, edges, cuts).
+pub fn visible_runs<'a>(t: &'a Track, ctx: &Context) -> Vec<Vec<&'a Obs>> {
+    let mut runs: Vec<Vec<&Obs>> = Vec::new();
+    let mut cur: Vec<&Obs> = Vec::new();
+    for o in &t.obs {
+        let ok = o.state == TrackState::Visible && !o.at_edge;
+        let contiguous = cur.last().is_some_and(|p| {
+            p.frame + 1 == o.frame && !ctx.cut.get(o.frame).copied().unwrap_or(false)
+        });
+        if ok && (cur.is_empty() || contiguous) {
+            cur.push(o);
+        } else {
+            if cur.len() > 1 {
+                runs.push(std::mem::take(&mut cur));
+            }
+            cur.clear();
+            if ok {
+                cur.push(o);
+            }
+        }
+    }
+    if cur.len() > 1 {
+        runs.push(cur);
+    }
+    runs
+}
+
+/// Median of a slice (0 when empty).
+pub fn median(v: &[f64]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    s[s.len() / 2]
+}
+
+/// True when box `a` overlaps any other track's visible box at frame `f`.
+pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool {
+    tracks.iter().filter(|t| t.id != id).any(|t| {
+        t.obs.iter().any(|o| {
+            o.frame == f
+                && o.state != TrackState::Exited
+                && a[0] < o.bbox[0] + o.bbox[2]
+                && o.bbox[0] < a[0] + a[2]
+                && a[1] < o.bbox[1] + o.bbox[3]
+                && o.bbox[1] < a[1] + a[3]
+        })
+    })
+}
+
+/// A step in a track's appearance at `frame`: medians of the 4 frames after minus the 4 before.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// First frame after the step.
+    pub frame: usize,
+    /// Box at `frame`.
+    pub bbox: [f64; 4],
+    /// Change of ln(area / zoom²).
+    pub d_area: f64,
+    /// Change of mean colour (BGR distance).
+    pub d_colour: f64,
+    /// Change of ln(box width / height).
+    pub d_aspect: f64,
+    /// Change of the protrusion count.
+    pub d_ext: f64,
+    /// 1 when most of the change happens between frame − 1 and frame, less when it is gradual.
+    pub abrupt: f64,
+    /// The track has limbs (median protrusions ≥ 1).
+    pub articulated: bool,
+}
+
+/// Candidate appearance steps of a track, away from edges, cuts and other objects.
+pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
+    const W: usize = 4;
+    let mut out = Vec::new();
+    for run in visible_runs(t, ctx) {
+        if run.len() < 2 * W {
+            continue;
+        }
+        let zoom = |o: &Obs| ctx.zoom.get(o.frame).copied().unwrap_or(1.0).max(1e-3);
+        let la: Vec<f64> = run
+            .iter()
+            .map(|o| (o.area.max(1.0) / zoom(o).powi(2)).ln())
+            .collect();
+        let asp: Vec<f64> = run
+            .iter()
+            .map(|o| (o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln())
+            .collect();
+        let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
+        let articulated = median(&ext) >= 1.0;
+        let crowded: Vec<bool> = run
+            .iter()
+            .map(|o| overlaps_other(tracks, t.id, o.frame, o.bbox))
+            .collect();
+        for i in W..=run.len() - W {
+            if crowded[i - W..i + W].iter().any(|&c| c) {
+                continue;
+            }
+            let med = |v: &[f64]| median(v);
+            let col = |r: std::ops::Range<usize>| -> [f64; 3] {
+                let k: Vec<&Obs> = run[r].to_vec();
+                [0, 1, 2].map(|c| median(&k.iter().map(|o| o.colour[c]).collect::<Vec<_>>()))
+            };
+            let (cb, ca) = (col(i - W..i), col(i..i + W));
+            let d_colour =
+                ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2) + (ca[2] - cb[2]).powi(2))
+                    .sqrt();
+            let d_area = med(&la[i..i + W]) - med(&la[i - W..i]);
+            let d_aspect = med(&asp[i..i + W]) - med(&asp[i - W..i]);
+            let d_ext = med(&ext[i..i + W]) - med(&ext[i - W..i]);
+            let one = |v: &[f64], total: f64| {
+                if total.abs() < 1e-6 {
+                    0.0
+                } else {
+                    ((v[i] - v[i - 1]) / total).clamp(0.0, 1.0)
+                }
+            };
+            let c1 = {
+                let (p, q) = (run[i - 1].colour, run[i].colour);
+                ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
+            };
+            let colour_abrupt = if d_colour > 1e-6 {
+                (c1 / d_colour).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let abrupt = one(&la, d_area).max(one(&asp, d_aspect)).max(colour_abrupt);
+            out.push(Step {
+                frame: run[i].frame,
+                bbox: run[i].bbox,
+                d_area,
+                d_colour,
+                d_aspect,
+                d_ext,
+                abrupt: if abrupt >= 0.5 { 1.0 } else { abrupt },
+                articulated,
+            });
+        }
+    }
+    out
+}
