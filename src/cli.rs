@@ -23,6 +23,25 @@ pub enum Command {
     Synth(SynthArgs),
     /// Score a scan against synth labels: eval.csv, eval.md, eval.png. Exit 1 when a family's AUC < --min-auc.
     Eval(EvalArgs),
+    /// Learn score references from clean footage (real clips, clean synth clips) into a calibration file.
+    Calibrate(CalibrateArgs),
+}
+
+/// `physlint calibrate` arguments.
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// Clean inputs: files or folders.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Synth labels: clips labelled artifact are skipped.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Where to write the calibration JSON.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Videos analysed in parallel.
+    #[arg(long, short, default_value_t = 0)]
+    pub jobs: usize,
 }
 
 /// `physlint eval` arguments.

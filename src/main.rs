@@ -73,6 +73,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Calibrate(a) => {
+            let cal = physlint::app::calibrate::run(
+                &a.paths,
+                a.labels.as_deref(),
+                &Config::default(),
+                a.jobs,
+            )?;
+            let mut bytes = serde_json::to_vec_pretty(&cal)?;
+            bytes.push(b'\n');
+            physlint::report::write_atomic(&a.out, &bytes)?;
+            eprintln!("physlint: calibration written to {}", a.out.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval(a) => {
             let out = a.out.clone().unwrap_or_else(|| a.scan.clone());
             let rows = physlint::app::eval::run(

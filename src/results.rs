@@ -192,6 +192,8 @@ pub struct VideoResult {
     pub tracks: Vec<TrackRow>,
     /// Warnings about this input (e.g. a guessed frame rate), one line each.
     pub warnings: Vec<String>,
+    /// (kind, raw feature) of every finding, reported or not: what calibration learns from.
+    pub raw: Vec<(String, f64)>,
 }
 
 /// The whole run, as the report stage sees it.

@@ -1,5 +1,6 @@
 //! Commands: each file wires the stages together for one subcommand and owns its parallelism.
 
+pub mod calibrate;
 pub mod eval;
 pub mod scan;
 pub mod synth;

@@ -182,6 +182,10 @@ pub fn analyse(
         frames,
         events,
         tracks: track_rows,
+        raw: findings
+            .iter()
+            .map(|f| (f.kind.to_string(), f.raw))
+            .collect(),
         warnings: if info.fps_guessed {
             vec![format!(
                 "{}: no usable frame rate in the container; assuming {} fps",
@@ -245,6 +249,7 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
         events: Vec::new(),
         tracks: Vec::new(),
         warnings: Vec::new(),
+        raw: Vec::new(),
     }
 }
 

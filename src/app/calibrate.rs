@@ -1,0 +1,72 @@
+//! `physlint calibrate`: learns each kind's reference raw feature from clean footage.
+//!
+//! Inputs are clean clips: real camera footage, and synth clips labelled clean (artifact clips in
+//! a labels file are skipped). The reference of a kind is the largest raw value any clean input
+//! produced, times a 5% margin, so that clean footage scores below 0.5.
+
+use crate::checks::Calibration;
+use crate::config::Config;
+use crate::synth::LabelRow;
+use crate::video;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+/// Margin above the largest clean raw value.
+pub const MARGIN: f64 = 1.05;
+/// Smallest reference (kinds never seen on clean footage).
+pub const FLOOR: f64 = 0.05;
+
+/// Scans `paths` (skipping labelled artifact clips) and returns the learnt calibration.
+pub fn run(
+    paths: &[PathBuf],
+    labels: Option<&Path>,
+    cfg: &Config,
+    jobs: usize,
+) -> anyhow::Result<Calibration> {
+    let artifacts: HashSet<String> = match labels {
+        Some(l) => crate::app::eval::read_csv::<LabelRow>(l)?
+            .into_iter()
+            .filter(|r| r.label != "clean")
+            .map(|r| r.clip)
+            .collect(),
+        None => HashSet::new(),
+    };
+    let inputs: Vec<_> = video::discover(paths)
+        .into_iter()
+        .filter(|i| {
+            !artifacts.contains(
+                &i.path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    opencv::core::set_num_threads(1).ok();
+    let unit = Calibration {
+        reference: crate::synth::KINDS
+            .iter()
+            .map(|(k, _)| (k.to_string(), 1.0))
+            .collect(),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(if jobs == 0 { 2 } else { jobs })
+        .build()?;
+    let raws: Vec<Vec<(String, f64)>> = pool.install(|| {
+        inputs
+            .par_iter()
+            .filter_map(|i| crate::app::scan::analyse(i, cfg, &unit, None).ok())
+            .map(|r| r.raw)
+            .collect()
+    });
+    let mut reference: BTreeMap<String, f64> = crate::synth::KINDS
+        .iter()
+        .map(|(k, _)| (k.to_string(), FLOOR))
+        .collect();
+    for (kind, raw) in raws.into_iter().flatten() {
+        let e = reference.entry(kind).or_insert(FLOOR);
+        *e = e.max(crate::results::r4(raw * MARGIN));
+    }
+    Ok(Calibration { reference })
+}
