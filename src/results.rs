@@ -126,6 +126,8 @@ pub struct EventRow {
     pub h: f64,
     /// Confidence (0..1).
     pub score: f64,
+    /// Raw feature before calibration (kind-specific units; score 0.5 = largest seen on clean footage).
+    pub raw: f64,
     /// Readable sentence with the numbers.
     pub detail: String,
 }

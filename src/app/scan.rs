@@ -138,6 +138,7 @@ pub fn analyse(
             w: r4(f.bbox[2] * k),
             h: r4(f.bbox[3] * k),
             score: f.score,
+            raw: r4(f.raw),
             detail: f.detail.clone(),
         })
         .collect();

@@ -73,6 +73,8 @@ impl Check for ImplausibleMotion {
                     .sqrt()
                     .max(4.0);
                 let d: Vec<(f64, f64)> = run.windows(2).map(|w| disp(w[0], w[1])).collect();
+                // The track's own jitter: median frame-to-frame velocity change.
+                let jitter = median(&d.windows(2).map(|w| norm((w[1].0 - w[0].0, w[1].1 - w[0].1))).collect::<Vec<_>>());
                 let airborne = |o: &Obs| floor - (o.bbox[1] + o.bbox[3]) > 0.5 * s;
                 let clean_pair = |i: usize| {
                     let (a, b) = (run[i], run[i + 1]);
@@ -91,7 +93,7 @@ impl Check for ImplausibleMotion {
                     let jump = norm(d[i]) - base;
                     if jump > 0.3 * s && clean_pair(i) {
                         let o = run[i + 1];
-                        out.push(finding("teleport", t, o, o.frame, jump / s, format!("track {} jumps {:.1} px in one frame ({:.1} object sizes) while moving {:.1} px/frame around it", t.id, norm(d[i]), jump / s, base)));
+                        out.push(finding("teleport", t, o, o.frame, jump / (0.3 * s + 4.0 * jitter), format!("track {} jumps {:.1} px in one frame ({:.1} object sizes) while moving {:.1} px/frame around it", t.id, norm(d[i]), jump / s, base)));
                     }
                 }
                 // Speed jump: velocity before and after differ with no contact (the step frame itself excluded).
@@ -114,7 +116,7 @@ impl Check for ImplausibleMotion {
                         && clean_pair(i - 1)
                         && clean_pair(i)
                     {
-                        let raw = (dv - 4.0 * g) / (norm(vb) + 1.0);
+                        let raw = (dv - 4.0 * g) / (norm(vb) + 1.0 + 4.0 * jitter);
                         out.push(finding("speed_jump", t, o, o.frame + 1, raw, format!("track {} changes velocity by {:.1} px/frame ({:.1} → {:.1}) in mid-air with no contact", t.id, dv, norm(vb), norm(va))));
                     }
                 }
@@ -145,7 +147,7 @@ impl Check for ImplausibleMotion {
                         let a = (i + 1..i + 6).map(|k| d[k].1 - d[k - 1].1).sum::<f64>() / 5.0;
                         if a < -0.15 * g && (i..i + 6).all(|k| clean_pair(k)) {
                             let o = run[i];
-                            out.push(finding("antigravity", t, o, run[i + 5].frame, -a / g, format!("track {} accelerates upward at {:.2} px/frame² for 5 frames while airborne (gravity here {:.2} px/frame² down)", t.id, -a, g)));
+                            out.push(finding("antigravity", t, o, run[i + 5].frame, -a / (g + jitter), format!("track {} accelerates upward at {:.2} px/frame² for 5 frames while airborne (gravity here {:.2} px/frame² down)", t.id, -a, g)));
                         }
                     }
                 }

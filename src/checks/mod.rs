@@ -103,12 +103,17 @@ pub fn run_all(tracks: &[Track], ctx: &Context, cfg: &Config, cal: &Calibration)
     out
 }
 
+/// Frames after a track's birth or a scene cut during which kinematics and shape are not judged.
+pub const SETTLE: usize = 3;
+
 /// Runs of consecutive visible observations of a track (split at gaps, edges, cuts).
 pub fn visible_runs<'a>(t: &'a Track, ctx: &Context) -> Vec<Vec<&'a Obs>> {
     let mut runs: Vec<Vec<&Obs>> = Vec::new();
     let mut cur: Vec<&Obs> = Vec::new();
     for o in &t.obs {
-        let ok = o.state == TrackState::Visible && !o.at_edge;
+        // A newborn track's blob is still settling (and so is the plate after a cut).
+        let settled = o.frame >= t.born + SETTLE && !(o.frame.saturating_sub(SETTLE)..=o.frame).any(|f| ctx.cut.get(f).copied().unwrap_or(false));
+        let ok = o.state == TrackState::Visible && !o.at_edge && settled;
         let contiguous = cur.last().is_some_and(|p| {
             p.frame + 1 == o.frame && !ctx.cut.get(o.frame).copied().unwrap_or(false)
         });
@@ -173,6 +178,8 @@ pub struct Step {
     pub abrupt: f64,
     /// The track has limbs (median protrusions ≥ 1).
     pub articulated: bool,
+    /// The run's own frame-to-frame noise of ln(area), colour and ln(aspect) (medians).
+    pub noise: [f64; 3],
 }
 
 /// Candidate appearance steps of a track, away from edges, cuts and other objects.
@@ -194,6 +201,16 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             .collect();
         let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
         let articulated = median(&ext) >= 1.0;
+        let jit = |v: &[f64]| median(&v.windows(2).map(|w| (w[1] - w[0]).abs()).collect::<Vec<_>>());
+        let col_jit = median(
+            &run.windows(2)
+                .map(|w| {
+                    let (p, q) = (w[0].colour, w[1].colour);
+                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
+                })
+                .collect::<Vec<_>>(),
+        );
+        let noise = [jit(&la), col_jit, jit(&asp)];
         let crowded: Vec<bool> = run
             .iter()
             .map(|o| overlaps_other(tracks, t.id, o.frame, o.bbox))
@@ -240,6 +257,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 d_ext,
                 abrupt: if abrupt >= 0.5 { 1.0 } else { abrupt },
                 articulated,
+                noise,
             });
         }
     }

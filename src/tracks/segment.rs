@@ -260,8 +260,11 @@ impl Segmenter {
             Scalar::all(0.0),
         )?;
         opencv::core::bitwise_not(&dil, &mut learn, &opencv::core::no_array())?;
-        // Unknown plate pixels are learnt wherever nothing moves right now, foreground or not.
+        // Unknown plate pixels are learnt wherever nothing moves right now, foreground or not, but
+        // never inside the filled outline of something moving (flat object interiors show no flow).
+        let moving_shapes = filled(&motion)?;
         {
+            let ms = moving_shapes.data_bytes()?;
             let still = self.cfg.seg_motion_px * 0.4;
             let tb = textured.data_bytes()?;
             let lb = learn.data_bytes_mut()?;
@@ -272,7 +275,7 @@ impl Segmenter {
                 .transpose()?;
             for (i, &r) in resid.iter().enumerate() {
                 let known = vb.as_ref().is_some_and(|v| v[i] > 0);
-                if !known && (r < still || tb[i] == 0) {
+                if !known && ms[i] == 0 && (r < still || tb[i] == 0) {
                     lb[i] = 255;
                 }
             }
@@ -331,6 +334,20 @@ impl Segmenter {
         self.cfg.seg_plate_rate = saved;
         r
     }
+}
+
+/// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
+fn filled(motion: &Mat) -> opencv::Result<Mat> {
+    let k9 = imgproc::get_structuring_element(imgproc::MORPH_ELLIPSE, Size::new(9, 9), Point::new(-1, -1))?;
+    let mut closed = Mat::default();
+    imgproc::morphology_ex(motion, &mut closed, imgproc::MORPH_CLOSE, &k9, Point::new(-1, -1), 1, opencv::core::BORDER_CONSTANT, Scalar::all(0.0))?;
+    let mut contours = Vector::<Vector<Point>>::new();
+    imgproc::find_contours(&closed, &mut contours, imgproc::RETR_EXTERNAL, imgproc::CHAIN_APPROX_SIMPLE, Point::new(0, 0))?;
+    let mut out = Mat::new_size_with_default(motion.size()?, CV_8UC1, Scalar::all(0.0))?;
+    imgproc::draw_contours(&mut out, &contours, -1, Scalar::all(255.0), -1, imgproc::LINE_8, &opencv::core::no_array(), i32::MAX, Point::new(0, 0))?;
+    let mut d = Mat::default();
+    imgproc::dilate(&out, &mut d, &k9, Point::new(-1, -1), 1, opencv::core::BORDER_CONSTANT, Scalar::all(0.0))?;
+    Ok(d)
 }
 
 /// Half Sobel |∂x| + |∂y| of the grey image (8-bit).
