@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::flow::FlowEngine;
 use crate::report::{self, Exporter};
 use crate::results::{r4, EventRow, FrameRow, ScanResults, TrackRow, VideoResult, VideoRow};
+use crate::tracks::segment::{median_plate, PLATE_SAMPLES};
 use crate::tracks::{Track, Tracker};
 use crate::video::{self, Input};
 use rayon::prelude::*;
@@ -43,11 +44,25 @@ pub fn analyse(
     let started = Instant::now();
     let path = &input.path;
     let video_name = path.to_string_lossy().to_string();
+    // Pass 1: frames sampled across the video give the background plate (static cameras).
+    let plate = {
+        let probe = video::open(input, cfg, fps)?;
+        let n = probe.info.frame_count_hint.max(1) as usize;
+        let stride = (n / PLATE_SAMPLES).max(1);
+        let mut sampled = Vec::new();
+        for (i, item) in probe.frames.iter().enumerate() {
+            let f = item.map_err(|e| Error::input(path, e))?;
+            if i % stride == 0 && sampled.len() < PLATE_SAMPLES {
+                sampled.push(f.bgr);
+            }
+        }
+        median_plate(&sampled, cfg.seg_plate_diff)?
+    };
     let stream = video::open(input, cfg, fps)?;
     let info = stream.info.clone();
     let k = info.to_original();
     let mut engine = FlowEngine::new(cfg)?;
-    let mut tracker = Tracker::new(cfg, info.analysis_width, info.analysis_height);
+    let mut tracker = Tracker::new(cfg, info.analysis_width, info.analysis_height, plate)?;
     let (mut cut, mut zoom) = (vec![false], vec![1.0f64]);
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;

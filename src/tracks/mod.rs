@@ -144,16 +144,17 @@ fn colour_dist(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 impl Tracker {
-    /// A tracker for frames of `width` × `height` analysis px.
-    pub fn new(cfg: &Config, width: u32, height: u32) -> Self {
-        Tracker {
-            seg: Segmenter::new(cfg),
+    /// A tracker for frames of `width` × `height` analysis px, optionally with a known background
+    /// plate (see [`segment::median_plate`]).
+    pub fn new(cfg: &Config, width: u32, height: u32, plate: Option<Mat>) -> opencv::Result<Self> {
+        Ok(Tracker {
+            seg: Segmenter::new(cfg, plate)?,
             cfg: cfg.clone(),
             active: vec![],
             done: vec![],
             next_id: 1,
             size: (width as f64, height as f64),
-        }
+        })
     }
 
     fn predict(&self, t: &Track, frame: usize) -> ([f64; 4], f64, f64) {

@@ -51,13 +51,13 @@ fn camera_matrix(pair: &PairFlow, w: f64, h: f64) -> opencv::Result<Mat> {
 }
 
 impl Segmenter {
-    /// A segmenter with an empty plate.
-    pub fn new(cfg: &Config) -> Self {
-        Segmenter {
-            plate: None,
-            valid: None,
-            cfg: cfg.clone(),
-        }
+    /// A segmenter with an empty plate, or with `plate` (f32 BGR, analysis size) known everywhere.
+    pub fn new(cfg: &Config, plate: Option<Mat>) -> opencv::Result<Self> {
+        let valid = match &plate {
+            Some(p) => Some(Mat::new_size_with_default(p.size()?, CV_8UC1, Scalar::all(255.0))?),
+            None => None,
+        };
+        Ok(Segmenter { plate, valid, cfg: cfg.clone() })
     }
 
     /// Forgets the plate (after a scene cut).
@@ -469,4 +469,41 @@ fn describe(
         extremities,
         hu: [lg(hu[0]), lg(hu[1])],
     })
+}
+
+/// Frames sampled across the video for the initial background plate.
+pub const PLATE_SAMPLES: usize = 15;
+
+/// Per-pixel median of frames sampled across a video: the background wherever objects move
+/// more than their own size during the clip. None when the frames disagree with it too much
+/// (a moving camera), in which case the plate is learnt online instead.
+pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>> {
+    if frames.len() < 5 {
+        return Ok(None);
+    }
+    let size = frames[0].size()?;
+    let data: Vec<&[u8]> = frames.iter().map(|f| f.data_bytes()).collect::<opencv::Result<_>>()?;
+    let n = data[0].len();
+    let mut med = vec![0f32; n];
+    let mut buf = Vec::with_capacity(frames.len());
+    for (i, m) in med.iter_mut().enumerate() {
+        buf.clear();
+        buf.extend(data.iter().map(|d| d[i]));
+        buf.sort_unstable();
+        *m = buf[buf.len() / 2] as f32;
+    }
+    // Share of each frame's pixels close to the median; a static camera keeps most of them.
+    let mut shares: Vec<f64> = data
+        .iter()
+        .map(|d| {
+            let close = (0..n / 3).filter(|&p| (0..3).all(|c| (d[3 * p + c] as f32 - med[3 * p + c]).abs() < agree_px)).count();
+            close as f64 / (n / 3) as f64
+        })
+        .collect();
+    shares.sort_by(f64::total_cmp);
+    if shares[shares.len() / 2] < 0.8 {
+        return Ok(None);
+    }
+    let m = Mat::from_slice(&med)?.reshape(3, size.height)?.try_clone()?;
+    Ok(Some(m))
 }
