@@ -290,3 +290,139 @@ fn thread_count_does_not_change_results() {
     }
     assert_eq!(tables[0], tables[1]);
 }
+
+/// A red disc (radius 12) flying over a textured background: a thrown ball, with an optional
+/// teleport of +90 px in x at frame `jump`. Returns the frames and the true centres.
+fn thrown_disc(n: usize, jump: Option<usize>) -> (Vec<opencv::core::Mat>, Vec<(f64, f64)>) {
+    use opencv::core::{Point, Scalar};
+    let bg = pan_frames(31, 320, 240, 1, 0, 0).remove(0);
+    let (mut frames, mut truth) = (Vec::new(), Vec::new());
+    let (mut x, mut y, mut vy) = (40.0f64, 200.0f64, -8.0f64);
+    for f in 0..n {
+        if Some(f) == jump {
+            x += 90.0;
+        }
+        let mut img = bg.clone();
+        opencv::imgproc::circle(
+            &mut img,
+            Point::new(x.round() as i32, y.round() as i32),
+            12,
+            Scalar::new(30.0, 30.0, 230.0, 0.0),
+            -1,
+            opencv::imgproc::LINE_AA,
+            0,
+        )
+        .unwrap();
+        frames.push(img);
+        truth.push((x.round(), y.round()));
+        x += 3.0;
+        vy += 0.4;
+        y += vy;
+    }
+    (frames, truth)
+}
+
+#[test]
+fn a_thrown_ball_is_one_track_with_accurate_centroids() {
+    use physlint::results::TrackRow;
+    let d = tempfile::tempdir().unwrap();
+    let clip = d.path().join("ball.mp4");
+    let (frames, truth) = thrown_disc(40, None);
+    write_mp4(&clip, &frames, 24.0);
+    let out = d.path().join("o");
+    let (code, _) = physlint(&[
+        "scan",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+        clip.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let rows: Vec<TrackRow> = read(&out.join("tracks.csv"));
+    let visible: Vec<&TrackRow> = rows.iter().filter(|r| r.state == "visible").collect();
+    let mut ids: Vec<u32> = visible.iter().map(|r| r.track_id).collect();
+    ids.sort();
+    ids.dedup();
+    let main = ids
+        .iter()
+        .max_by_key(|&&id| visible.iter().filter(|r| r.track_id == id).count())
+        .copied()
+        .unwrap();
+    let on_main: Vec<&&TrackRow> = visible.iter().filter(|r| r.track_id == main).collect();
+    assert!(
+        on_main.len() as f64 >= 0.9 * 39.0,
+        "main track covers {} of 39 frames; ids {ids:?}",
+        on_main.len()
+    );
+    let mut err: Vec<f64> = on_main
+        .iter()
+        .map(|r| ((r.cx - truth[r.frame].0).powi(2) + (r.cy - truth[r.frame].1).powi(2)).sqrt())
+        .collect();
+    err.sort_by(f64::total_cmp);
+    assert!(
+        err[err.len() / 2] < 1.5,
+        "median centroid error {}",
+        err[err.len() / 2]
+    );
+}
+
+#[test]
+fn a_teleporting_ball_is_flagged_at_the_jump_and_the_smooth_one_is_not() {
+    use physlint::results::EventRow;
+    let d = tempfile::tempdir().unwrap();
+    for (name, jump) in [("smooth.mp4", None), ("jump.mp4", Some(20))] {
+        write_mp4(&d.path().join(name), &thrown_disc(40, jump).0, 24.0);
+    }
+    let out = d.path().join("o");
+    let (code, _) = physlint(&[
+        "scan",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+        d.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let videos: Vec<VideoRow> = read(&out.join("videos.csv"));
+    let events: Vec<EventRow> = read(&out.join("events.csv"));
+    let v = |n: &str| videos.iter().find(|v| v.video.ends_with(n)).unwrap();
+    assert_eq!(v("smooth.mp4").verdict, "pass", "{:?}", events);
+    assert_eq!(v("jump.mp4").verdict, "flag", "{:?}", v("jump.mp4"));
+    assert!(
+        v("jump.mp4").implausible_motion_score > v("smooth.mp4").implausible_motion_score,
+        "{videos:?}"
+    );
+    let hit = events.iter().any(|e| {
+        e.video.ends_with("jump.mp4") && e.kind == "teleport" && (19..=21).contains(&e.frame_start)
+    });
+    assert!(hit, "{events:?}");
+}
+
+#[test]
+fn real_camera_clips_are_not_flagged() {
+    let Some(data) = shared_datasets() else {
+        return;
+    };
+    let d = tempfile::tempdir().unwrap();
+    let (code, videos, frames) = scan(d.path(), &[&data.join("real")]);
+    assert_eq!(code, 0);
+    assert_eq!(videos.len(), 6);
+    for v in &videos {
+        assert_eq!(v.verdict, "pass", "{v:?}");
+        for s in [
+            v.morphing_score,
+            v.missing_limbs_score,
+            v.implausible_motion_score,
+            v.object_permanence_score,
+        ] {
+            assert!((0.0..1.0).contains(&s));
+        }
+    }
+    assert!(frames.iter().all(|f| [
+        f.morphing,
+        f.missing_limbs,
+        f.implausible_motion,
+        f.object_permanence
+    ]
+    .iter()
+    .all(|s| (0.0..=1.0).contains(s))));
+}

@@ -74,7 +74,11 @@ impl Check for ImplausibleMotion {
                     .max(4.0);
                 let d: Vec<(f64, f64)> = run.windows(2).map(|w| disp(w[0], w[1])).collect();
                 // The track's own jitter: median frame-to-frame velocity change.
-                let jitter = median(&d.windows(2).map(|w| norm((w[1].0 - w[0].0, w[1].1 - w[0].1))).collect::<Vec<_>>());
+                let jitter = median(
+                    &d.windows(2)
+                        .map(|w| norm((w[1].0 - w[0].0, w[1].1 - w[0].1)))
+                        .collect::<Vec<_>>(),
+                );
                 let airborne = |o: &Obs| floor - (o.bbox[1] + o.bbox[3]) > 0.5 * s;
                 let clean_pair = |i: usize| {
                     let (a, b) = (run[i], run[i + 1]);
@@ -107,7 +111,8 @@ impl Check for ImplausibleMotion {
                     let (vb, va) = (mean(i - 3..i), mean(i + 1..i + 4));
                     let dv = norm((va.0 - vb.0, va.1 - vb.1));
                     let o = run[i];
-                    let contact = (i.saturating_sub(2)..(i + 3).min(n))
+                    // Contact anywhere in the span the two velocity windows cover.
+                    let contact = (i.saturating_sub(3)..(i + 5).min(n))
                         .any(|j| floor - (run[j].bbox[1] + run[j].bbox[3]) < 0.4 * s);
                     let reversal_x = vb.0 * va.0 < 0.0;
                     if dv > 4.0 * g + 1.0
@@ -145,18 +150,27 @@ impl Check for ImplausibleMotion {
                             continue;
                         }
                         let a = (i + 1..i + 6).map(|k| d[k].1 - d[k - 1].1).sum::<f64>() / 5.0;
-                        if a < -0.15 * g && (i..i + 6).all(|k| clean_pair(k)) {
+                        if a < -0.15 * g && (i..i + 6).all(&clean_pair) {
                             let o = run[i];
                             out.push(finding("antigravity", t, o, run[i + 5].frame, -a / (g + jitter), format!("track {} accelerates upward at {:.2} px/frame² for 5 frames while airborne (gravity here {:.2} px/frame² down)", t.id, -a, g)));
                         }
                     }
                 }
                 // Bounce gain: rebound apex higher than the drop apex.
-                let is_min = |k: usize| k > 0 && k < d.len() && d[k - 1].1 < 0.0 && d[k].1 > 0.0;
-                let bounces: Vec<usize> = (1..d.len())
+                // An apex: moving down now after moving up within the last two steps.
+                let is_min = |k: usize| {
+                    k > 1
+                        && k < d.len()
+                        && d[k].1 > 0.05
+                        && d[k - 1].1 <= 0.05
+                        && d[k - 1].1.min(d[k - 2].1) < -0.05
+                };
+                // A bounce: moving up now after moving down within the last two steps, at the floor.
+                let bounces: Vec<usize> = (2..d.len())
                     .filter(|&k| {
-                        d[k - 1].1 > 0.0
-                            && d[k].1 < 0.0
+                        d[k].1 < -0.05
+                            && d[k - 1].1 >= -0.05
+                            && d[k - 1].1.max(d[k - 2].1) > 0.05
                             && floor - (run[k].bbox[1] + run[k].bbox[3]) < 0.5 * s
                     })
                     .collect();
@@ -179,5 +193,112 @@ impl Check for ImplausibleMotion {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+    use crate::tracks::EndReason;
+
+    fn kinds(tracks: &[Track], n: usize) -> Vec<(&'static str, usize, f64)> {
+        ImplausibleMotion
+            .find(tracks, &ctx(n), &Config::default())
+            .into_iter()
+            .map(|f| (f.kind, f.frame_start, f.raw))
+            .collect()
+    }
+
+    fn ball(path: &[(f64, f64)]) -> Track {
+        track(
+            1,
+            path.iter()
+                .enumerate()
+                .map(|(f, &(x, y))| obs(f, x, y, 20.0, [0.0, 0.0, 255.0]))
+                .collect(),
+            EndReason::VideoEnd,
+        )
+    }
+
+    // A walker on the floor pins the floor height for the airborne test.
+    fn floor_walker(n: usize) -> Track {
+        track(
+            2,
+            (0..n)
+                .map(|f| obs(f, 250.0 - f as f64 * 0.5, 200.0, 20.0, [255.0, 0.0, 0.0]))
+                .collect(),
+            EndReason::VideoEnd,
+        )
+    }
+
+    #[test]
+    fn lossy_bouncing_ball_is_quiet() {
+        let n = 80;
+        let found = kinds(&[ball(&ballistic(n, 0.7)), floor_walker(n)], n);
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn teleport_is_caught_at_its_frame() {
+        let n = 60;
+        let mut p = ballistic(n, 0.7);
+        for q in p.iter_mut().skip(30) {
+            q.0 += 80.0;
+        }
+        let found = kinds(&[ball(&p), floor_walker(n)], n);
+        assert!(
+            found.iter().any(|&(k, f, _)| k == "teleport" && f == 30),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn bounce_gaining_height_is_caught() {
+        let n = 90;
+        let found = kinds(&[ball(&ballistic(n, 1.4)), floor_walker(n)], n);
+        assert!(
+            found
+                .iter()
+                .any(|&(k, _, raw)| k == "bounce_gain" && raw > 0.5),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn hover_in_mid_air_is_caught() {
+        let n = 60;
+        let mut p = ballistic(n, 0.7);
+        // Freeze frames 12..24 while falling (frame 12 is just after the apex).
+        let frozen = p[14];
+        for q in p.iter_mut().take(26).skip(14) {
+            *q = frozen;
+        }
+        let found = kinds(&[ball(&p), floor_walker(n)], n);
+        assert!(
+            found
+                .iter()
+                .any(|&(k, f, _)| k == "hover" && (13..=16).contains(&f)),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn upward_acceleration_while_airborne_is_caught() {
+        let n = 40;
+        let mut p = Vec::new();
+        let (mut y, mut vy) = (100.0, 1.0);
+        for f in 0..n {
+            p.push((60.0 + 2.0 * f as f64, y));
+            vy += if (15..30).contains(&f) { -0.6 } else { 0.5 };
+            y += vy;
+        }
+        let found = kinds(&[ball(&p), floor_walker(n)], n);
+        assert!(
+            found
+                .iter()
+                .any(|&(k, f, _)| k == "antigravity" && (12..=20).contains(&f)),
+            "{found:?}"
+        );
     }
 }

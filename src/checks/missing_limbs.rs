@@ -20,7 +20,13 @@ impl Check for MissingLimbs {
             let best = cands
                 .iter()
                 .filter(|st| st.articulated && st.d_colour < 30.0 && st.d_area.abs() < 0.35)
-                .map(|st| ((st.d_ext.abs() / 2.0 + st.d_area.abs() / (4.0 * st.noise[0] + 0.04)) * st.abrupt, st))
+                .map(|st| {
+                    (
+                        (st.d_ext.abs() / 2.0 + st.d_area.abs() / (4.0 * st.noise[0] + 0.04))
+                            * st.abrupt,
+                        st,
+                    )
+                })
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((raw, st)) = best {
                 let loss = st.d_area < 0.0 || (st.d_area.abs() < 0.02 && st.d_ext < 0.0);

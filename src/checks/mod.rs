@@ -112,7 +112,9 @@ pub fn visible_runs<'a>(t: &'a Track, ctx: &Context) -> Vec<Vec<&'a Obs>> {
     let mut cur: Vec<&Obs> = Vec::new();
     for o in &t.obs {
         // A newborn track's blob is still settling (and so is the plate after a cut).
-        let settled = o.frame >= t.born + SETTLE && !(o.frame.saturating_sub(SETTLE)..=o.frame).any(|f| ctx.cut.get(f).copied().unwrap_or(false));
+        let settled = o.frame >= t.born + SETTLE
+            && !(o.frame.saturating_sub(SETTLE)..=o.frame)
+                .any(|f| ctx.cut.get(f).copied().unwrap_or(false));
         let ok = o.state == TrackState::Visible && !o.at_edge && settled;
         let contiguous = cur.last().is_some_and(|p| {
             p.frame + 1 == o.frame && !ctx.cut.get(o.frame).copied().unwrap_or(false)
@@ -201,7 +203,13 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             .collect();
         let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
         let articulated = median(&ext) >= 1.0;
-        let jit = |v: &[f64]| median(&v.windows(2).map(|w| (w[1] - w[0]).abs()).collect::<Vec<_>>());
+        let jit = |v: &[f64]| {
+            median(
+                &v.windows(2)
+                    .map(|w| (w[1] - w[0]).abs())
+                    .collect::<Vec<_>>(),
+            )
+        };
         let col_jit = median(
             &run.windows(2)
                 .map(|w| {
@@ -262,4 +270,74 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         }
     }
     out
+}
+
+#[cfg(test)]
+pub(crate) mod testkit {
+    //! Hand-made tracks for check tests.
+    use super::*;
+    use crate::tracks::EndReason;
+
+    /// A visible observation of a square object of side `side` centred at (cx, cy).
+    pub fn obs(frame: usize, cx: f64, cy: f64, side: f64, colour: [f64; 3]) -> Obs {
+        Obs {
+            frame,
+            state: TrackState::Visible,
+            bbox: [cx - side / 2.0, cy - side / 2.0, side, side],
+            cx,
+            cy,
+            area: side * side,
+            colour,
+            solidity: 1.0,
+            extremities: 0,
+            hu: [0.8, 3.0],
+            v: [0.0; 2],
+            a: [0.0; 2],
+            at_edge: false,
+            jump: false,
+            moving_frac: 1.0,
+        }
+    }
+
+    /// A track from observations.
+    pub fn track(id: u32, obs: Vec<Obs>, end: EndReason) -> Track {
+        Track {
+            id,
+            born: obs[0].frame,
+            obs,
+            lost: 0,
+            end,
+        }
+    }
+
+    /// A 320x240 context of `frames` frames, no cuts, no zoom.
+    pub fn ctx(frames: usize) -> Context {
+        Context {
+            frames,
+            size: (320.0, 240.0),
+            cut: vec![false; frames],
+            zoom: vec![1.0; frames],
+        }
+    }
+
+    /// A ball thrown from (40, 200) with velocity (2, −9) under gravity 0.5, bouncing on y = 220
+    /// with restitution `e` (`e` > 1 gains energy), frames 0..n.
+    pub fn ballistic(n: usize, e: f64) -> Vec<(f64, f64)> {
+        let (mut x, mut y, mut vx, mut vy) = (40.0, 200.0, 2.0, -9.0);
+        let mut out = Vec::new();
+        for _ in 0..n {
+            out.push((x, y));
+            vy += 0.5;
+            x += vx;
+            y += vy;
+            if y > 210.0 && vy > 0.0 {
+                y = 210.0 - (y - 210.0);
+                vy = -vy * e;
+            }
+            if x > 300.0 {
+                vx = -vx;
+            }
+        }
+        out
+    }
 }

@@ -46,3 +46,46 @@ impl Check for Morphing {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+    use crate::tracks::EndReason;
+
+    fn slide(change_at: Option<usize>) -> Track {
+        let o = (0..40)
+            .map(|f| {
+                let changed = change_at.is_some_and(|c| f >= c);
+                let side = if changed { 34.0 } else { 24.0 } + if f % 2 == 0 { 0.5 } else { 0.0 };
+                let colour = if changed {
+                    [200.0, 40.0, 40.0]
+                } else {
+                    [40.0, 40.0, 200.0]
+                };
+                obs(f, 60.0 + 2.0 * f as f64, 120.0, side, colour)
+            })
+            .collect();
+        track(1, o, EndReason::VideoEnd)
+    }
+
+    #[test]
+    fn sudden_size_and_colour_change_scores_far_above_a_steady_object() {
+        let cfg = Config::default();
+        let raw = |t: Track| {
+            Morphing
+                .find(&[t], &ctx(40), &cfg)
+                .iter()
+                .map(|f| f.raw)
+                .fold(0.0, f64::max)
+        };
+        let (changed, steady) = (raw(slide(Some(20))), raw(slide(None)));
+        assert!(changed > 2.0, "{changed}");
+        assert!(
+            steady < 0.3 * changed,
+            "steady {steady} vs changed {changed}"
+        );
+        let f = Morphing.find(&[slide(Some(20))], &ctx(40), &cfg);
+        assert_eq!(f[0].frame_start, 20);
+    }
+}

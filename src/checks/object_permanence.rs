@@ -87,3 +87,61 @@ impl Check for ObjectPermanence {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use super::*;
+
+    fn walk(frames: std::ops::Range<usize>, x0: f64) -> Vec<Obs> {
+        frames
+            .map(|f| obs(f, x0 + 2.0 * f as f64, 120.0, 24.0, [0.0, 200.0, 0.0]))
+            .collect()
+    }
+
+    #[test]
+    fn vanishing_mid_frame_is_caught_and_leaving_through_the_edge_is_not() {
+        let gone = track(1, walk(0..30, 60.0), EndReason::Lost);
+        let f = ObjectPermanence.find(&[gone], &ctx(60), &Config::default());
+        assert!(
+            f.iter().any(|f| f.kind == "vanish" && f.frame_start == 30),
+            "{f:?}"
+        );
+        let mut o = walk(0..30, 60.0);
+        o.last_mut().unwrap().at_edge = true;
+        let exited = track(1, o, EndReason::Lost);
+        assert!(ObjectPermanence
+            .find(&[exited], &ctx(60), &Config::default())
+            .is_empty());
+        let quiet = track(1, walk(0..30, 60.0), EndReason::Exited);
+        assert!(ObjectPermanence
+            .find(&[quiet], &ctx(60), &Config::default())
+            .is_empty());
+    }
+
+    #[test]
+    fn appearing_mid_frame_is_caught_but_not_at_a_cut_or_emerging_gradually() {
+        let born = track(1, walk(20..50, 40.0), EndReason::VideoEnd);
+        let f = ObjectPermanence.find(std::slice::from_ref(&born), &ctx(60), &Config::default());
+        assert!(
+            f.iter().any(|f| f.kind == "appear" && f.frame_start == 20),
+            "{f:?}"
+        );
+        let mut c = ctx(60);
+        c.cut[20] = true;
+        assert!(ObjectPermanence
+            .find(&[born], &c, &Config::default())
+            .is_empty());
+        let mut grow = walk(20..50, 40.0);
+        for (i, o) in grow.iter_mut().take(5).enumerate() {
+            o.area *= (i as f64 + 1.0) / 8.0;
+        }
+        assert!(ObjectPermanence
+            .find(
+                &[track(1, grow, EndReason::VideoEnd)],
+                &ctx(60),
+                &Config::default()
+            )
+            .is_empty());
+    }
+}

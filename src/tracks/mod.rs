@@ -286,12 +286,26 @@ impl Tracker {
             }
             let o = t.last_visible().unwrap();
             for (j, d) in dets.iter().enumerate() {
-                if track_of_det[j].is_some() || d.moving_frac < 0.2 {
+                if track_of_det[j].is_some() {
                     continue;
                 }
                 let ratio = d.area / o.area.max(1.0);
                 let cd = colour_dist(o.colour, d.colour);
-                if cd < self.cfg.track_reid_colour && (0.5..2.0).contains(&ratio) {
+                let (_, pcx, pcy) = preds[i];
+                let dist = ((d.cx - pcx).powi(2) + (d.cy - pcy).powi(2)).sqrt();
+                let size = o.area.sqrt().max(4.0);
+                // A same-frame link (a jump) needs a near-identical look and stays within a few
+                // sizes; after an occlusion the look may drift more and the gap may be longer.
+                let ok = if t.lost == 0 {
+                    cd < 0.6 * self.cfg.track_reid_colour
+                        && (0.75..1.33).contains(&ratio)
+                        && dist < 6.0 * size
+                } else {
+                    cd < self.cfg.track_reid_colour
+                        && (0.5..2.0).contains(&ratio)
+                        && dist < (2.0 + t.lost as f64) * size
+                };
+                if ok {
                     pairs.push(((cd * 1000.0) as i64, i, j));
                 }
             }

@@ -54,10 +54,18 @@ impl Segmenter {
     /// A segmenter with an empty plate, or with `plate` (f32 BGR, analysis size) known everywhere.
     pub fn new(cfg: &Config, plate: Option<Mat>) -> opencv::Result<Self> {
         let valid = match &plate {
-            Some(p) => Some(Mat::new_size_with_default(p.size()?, CV_8UC1, Scalar::all(255.0))?),
+            Some(p) => Some(Mat::new_size_with_default(
+                p.size()?,
+                CV_8UC1,
+                Scalar::all(255.0),
+            )?),
             None => None,
         };
-        Ok(Segmenter { plate, valid, cfg: cfg.clone() })
+        Ok(Segmenter {
+            plate,
+            valid,
+            cfg: cfg.clone(),
+        })
     }
 
     /// Forgets the plate (after a scene cut).
@@ -338,15 +346,52 @@ impl Segmenter {
 
 /// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
 fn filled(motion: &Mat) -> opencv::Result<Mat> {
-    let k9 = imgproc::get_structuring_element(imgproc::MORPH_ELLIPSE, Size::new(9, 9), Point::new(-1, -1))?;
+    let k9 = imgproc::get_structuring_element(
+        imgproc::MORPH_ELLIPSE,
+        Size::new(9, 9),
+        Point::new(-1, -1),
+    )?;
     let mut closed = Mat::default();
-    imgproc::morphology_ex(motion, &mut closed, imgproc::MORPH_CLOSE, &k9, Point::new(-1, -1), 1, opencv::core::BORDER_CONSTANT, Scalar::all(0.0))?;
+    imgproc::morphology_ex(
+        motion,
+        &mut closed,
+        imgproc::MORPH_CLOSE,
+        &k9,
+        Point::new(-1, -1),
+        1,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
     let mut contours = Vector::<Vector<Point>>::new();
-    imgproc::find_contours(&closed, &mut contours, imgproc::RETR_EXTERNAL, imgproc::CHAIN_APPROX_SIMPLE, Point::new(0, 0))?;
+    imgproc::find_contours(
+        &closed,
+        &mut contours,
+        imgproc::RETR_EXTERNAL,
+        imgproc::CHAIN_APPROX_SIMPLE,
+        Point::new(0, 0),
+    )?;
     let mut out = Mat::new_size_with_default(motion.size()?, CV_8UC1, Scalar::all(0.0))?;
-    imgproc::draw_contours(&mut out, &contours, -1, Scalar::all(255.0), -1, imgproc::LINE_8, &opencv::core::no_array(), i32::MAX, Point::new(0, 0))?;
+    imgproc::draw_contours(
+        &mut out,
+        &contours,
+        -1,
+        Scalar::all(255.0),
+        -1,
+        imgproc::LINE_8,
+        &opencv::core::no_array(),
+        i32::MAX,
+        Point::new(0, 0),
+    )?;
     let mut d = Mat::default();
-    imgproc::dilate(&out, &mut d, &k9, Point::new(-1, -1), 1, opencv::core::BORDER_CONSTANT, Scalar::all(0.0))?;
+    imgproc::dilate(
+        &out,
+        &mut d,
+        &k9,
+        Point::new(-1, -1),
+        1,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
     Ok(d)
 }
 
@@ -482,7 +527,10 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
         return Ok(None);
     }
     let size = frames[0].size()?;
-    let data: Vec<&[u8]> = frames.iter().map(|f| f.data_bytes()).collect::<opencv::Result<_>>()?;
+    let data: Vec<&[u8]> = frames
+        .iter()
+        .map(|f| f.data_bytes())
+        .collect::<opencv::Result<_>>()?;
     let n = data[0].len();
     let mut med = vec![0f32; n];
     let mut buf = Vec::with_capacity(frames.len());
@@ -496,7 +544,11 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
     let mut shares: Vec<f64> = data
         .iter()
         .map(|d| {
-            let close = (0..n / 3).filter(|&p| (0..3).all(|c| (d[3 * p + c] as f32 - med[3 * p + c]).abs() < agree_px)).count();
+            let close = (0..n / 3)
+                .filter(|&p| {
+                    (0..3).all(|c| (d[3 * p + c] as f32 - med[3 * p + c]).abs() < agree_px)
+                })
+                .count();
             close as f64 / (n / 3) as f64
         })
         .collect();
@@ -504,6 +556,8 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
     if shares[shares.len() / 2] < 0.8 {
         return Ok(None);
     }
-    let m = Mat::from_slice(&med)?.reshape(3, size.height)?.try_clone()?;
+    let m = Mat::from_slice(&med)?
+        .reshape(3, size.height)?
+        .try_clone()?;
     Ok(Some(m))
 }
