@@ -98,7 +98,7 @@ impl Default for Config {
             seg_plate_rate: 0.1,
             track_gate: 1.5,
             track_reid_colour: 45.0,
-            track_max_lost: 20,
+            track_max_lost: 48,
             track_max_colour: 70.0,
             track_min_moving: 0.25,
             track_min_seen: 4,

@@ -1,8 +1,9 @@
 //! `physlint eval`: reads a scan and labels, writes eval.csv, eval.md and eval.png.
 
+use crate::eval::tracking::TrackingRow;
 use crate::eval::{evaluate, markdown, EvalRow};
-use crate::results::{EventRow, VideoRow};
-use crate::synth::LabelRow;
+use crate::results::{EventRow, TrackRow, VideoRow};
+use crate::synth::{LabelRow, ObjectRow};
 use anyhow::Context;
 use serde::de::DeserializeOwned;
 use std::path::Path;
@@ -17,10 +18,15 @@ pub fn read_csv<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
 }
 
 /// Evaluates the scan in `scan` against `labels`, writing tables and a chart into `out`.
-pub fn run(scan: &Path, labels: &Path, out: &Path, threshold: f64) -> anyhow::Result<Vec<EvalRow>> {
+pub fn run(
+    scan: &Path,
+    labels_path: &Path,
+    out: &Path,
+    threshold: f64,
+) -> anyhow::Result<Vec<EvalRow>> {
     let videos: Vec<VideoRow> = read_csv(&scan.join("videos.csv"))?;
     let events: Vec<EventRow> = read_csv(&scan.join("events.csv"))?;
-    let labels: Vec<LabelRow> = read_csv(labels)?;
+    let labels: Vec<LabelRow> = read_csv(labels_path)?;
     let rows = evaluate(&videos, &events, &labels, threshold);
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     crate::report::write_atomic(
@@ -43,5 +49,22 @@ pub fn run(scan: &Path, labels: &Path, out: &Path, threshold: f64) -> anyhow::Re
             ),
         ],
     )?;
+    // Tracking accuracy when the labels come with object truth (synth's objects.csv) and the scan has tracks.
+    let objects = labels_path.with_file_name("objects.csv");
+    let tracks = scan.join("tracks.csv");
+    if objects.is_file() && tracks.is_file() {
+        let truth: Vec<ObjectRow> = read_csv(&objects)?;
+        let rows: Vec<TrackRow> = read_csv(&tracks)?;
+        let t = crate::eval::tracking::evaluate(&truth, &rows);
+        crate::report::write_atomic(
+            &out.join("tracking.csv"),
+            &crate::report::csv::to_csv::<TrackingRow>(std::slice::from_ref(&t))?,
+        )?;
+        let md = format!(
+            "| truth boxes | FN | FP | ID switches | MOTA | IDF1 | median centroid error (px) | occlusions | id kept after occlusion |\n|---|---|---|---|---|---|---|---|---|\n| {} | {} | {} | {} | {:.3} | {:.3} | {:.2} | {} | {:.3} |\n",
+            t.gt, t.false_negatives, t.false_positives, t.id_switches, t.mota, t.idf1, t.median_centroid_error_px, t.occlusions, t.occlusion_id_kept
+        );
+        crate::report::write_atomic(&out.join("tracking.md"), md.as_bytes())?;
+    }
     Ok(rows)
 }

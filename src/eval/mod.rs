@@ -5,6 +5,8 @@
 //! the family flag, the localisation hit rate and the share of clean clips flagged.
 //! Pure numbers: no OpenCV, no decoding.
 
+pub mod tracking;
+
 use crate::results::{EventRow, VideoRow};
 use crate::synth::{LabelRow, KINDS};
 use serde::{Deserialize, Serialize};

@@ -289,21 +289,26 @@ impl Tracker {
                 if track_of_det[j].is_some() {
                     continue;
                 }
-                let ratio = d.area / o.area.max(1.0);
+                // The track's full size: the median of its sightings (the last may be a sliver).
+                let mut areas: Vec<f64> = t.visible().map(|v| v.area).collect();
+                areas.sort_by(f64::total_cmp);
+                let full = areas[areas.len() / 2];
                 let cd = colour_dist(o.colour, d.colour);
                 let (_, pcx, pcy) = preds[i];
                 let dist = ((d.cx - pcx).powi(2) + (d.cy - pcy).powi(2)).sqrt();
-                let size = o.area.sqrt().max(4.0);
+                let size = full.sqrt().max(4.0);
                 // A same-frame link (a jump) needs a near-identical look and stays within a few
-                // sizes; after an occlusion the look may drift more and the gap may be longer.
+                // sizes; after an occlusion the object re-emerges as a growing sliver.
                 let ok = if t.lost == 0 {
+                    let ratio = d.area / o.area.max(1.0);
                     cd < 0.6 * self.cfg.track_reid_colour
                         && (0.75..1.33).contains(&ratio)
                         && dist < 6.0 * size
                 } else {
+                    let ratio = d.area / full.max(1.0);
                     cd < self.cfg.track_reid_colour
-                        && (0.5..2.0).contains(&ratio)
-                        && dist < (2.0 + t.lost as f64) * size
+                        && (0.1..2.0).contains(&ratio)
+                        && dist < (2.0 + 0.5 * t.lost as f64) * size
                 };
                 if ok {
                     pairs.push(((cd * 1000.0) as i64, i, j));
@@ -434,6 +439,12 @@ impl Tracker {
         for mut t in self.active.drain(..) {
             let first_lost = t.obs.len() - t.lost;
             if t.lost > 0 {
+                let exited = t.obs.last().is_some_and(|o| o.state == TrackState::Exited);
+                t.end = if exited {
+                    EndReason::Exited
+                } else {
+                    EndReason::Lost
+                };
                 t.obs.truncate(first_lost + 1);
             }
             self.done.push(t);
