@@ -59,7 +59,9 @@ fn clip_of(video: &str) -> String {
 /// Scores visible track rows against object truth (frames ≥ 1, where the scan has flow).
 pub fn evaluate(truth: &[ObjectRow], tracks: &[TrackRow]) -> TrackingRow {
     type Key = (String, usize);
-    let mut gt: BTreeMap<Key, Vec<(u32, [f64; 4], f64, f64)>> = BTreeMap::new();
+    /// (id, box, cx, cy) of the boxes of one clip frame.
+    type Boxes = Vec<(u32, [f64; 4], f64, f64)>;
+    let mut gt: BTreeMap<Key, Boxes> = BTreeMap::new();
     for o in truth.iter().filter(|o| o.frame >= 1 && o.area >= MIN_AREA) {
         gt.entry((o.clip.clone(), o.frame)).or_default().push((
             o.object_id,
@@ -68,7 +70,7 @@ pub fn evaluate(truth: &[ObjectRow], tracks: &[TrackRow]) -> TrackingRow {
             o.cy,
         ));
     }
-    let mut pr: BTreeMap<Key, Vec<(u32, [f64; 4], f64, f64)>> = BTreeMap::new();
+    let mut pr: BTreeMap<Key, Boxes> = BTreeMap::new();
     for t in tracks.iter().filter(|t| t.state == "visible") {
         pr.entry((clip_of(&t.video), t.frame)).or_default().push((
             t.track_id,
