@@ -113,6 +113,20 @@ impl Track {
     pub fn visible(&self) -> impl Iterator<Item = &Obs> {
         self.obs.iter().filter(|o| o.state == TrackState::Visible)
     }
+
+    /// The sighting showing the object at its typical (median) size, and that size: the view to
+    /// compare with when the latest sighting may be a sliver going behind something.
+    pub fn typical(&self) -> Option<(&Obs, f64)> {
+        let mut areas: Vec<f64> = self.visible().map(|v| v.area).collect();
+        if areas.is_empty() {
+            return None;
+        }
+        areas.sort_by(f64::total_cmp);
+        let full = areas[areas.len() / 2];
+        self.visible()
+            .min_by(|a, b| (a.area - full).abs().total_cmp(&(b.area - full).abs()))
+            .map(|o| (o, full))
+    }
 }
 
 /// Follows objects frame by frame.
@@ -247,15 +261,17 @@ impl Tracker {
                 let size = (o.bbox[2].max(o.bbox[3])).max(8.0);
                 let gate = self.cfg.track_gate * size + 2.0 * (t.lost as f64 + 1.0);
                 let cd = colour_dist(o.colour, d.colour);
-                if dist > gate || cd > self.cfg.track_max_colour {
-                    return 0;
-                }
                 let db = [
                     d.rect.x as f64,
                     d.rect.y as f64,
                     d.rect.width as f64,
                     d.rect.height as f64,
                 ];
+                // A colour change breaks the link unless the blob sits squarely where the object
+                // was going (then it is the same object changing colour: a morph to report).
+                if dist > gate || (cd > self.cfg.track_max_colour && iou(pb, db) < 0.5) {
+                    return 0;
+                }
                 let s =
                     iou(pb, db) + 0.5 * (1.0 - dist / gate) + 0.3 * (1.0 - (cd / 150.0).min(1.0));
                 (s * 1000.0) as i64 + 1
@@ -289,11 +305,18 @@ impl Tracker {
                 if track_of_det[j].is_some() {
                     continue;
                 }
-                // The track's full size: the median of its sightings (the last may be a sliver).
-                let mut areas: Vec<f64> = t.visible().map(|v| v.area).collect();
-                areas.sort_by(f64::total_cmp);
-                let full = areas[areas.len() / 2];
-                let cd = colour_dist(o.colour, d.colour);
+                // Compare with the track's typical view (the last may be a sliver).
+                let Some((typical, full)) = t.typical() else {
+                    continue;
+                };
+                let cd = colour_dist(
+                    if t.lost == 0 {
+                        o.colour
+                    } else {
+                        typical.colour
+                    },
+                    d.colour,
+                );
                 let (_, pcx, pcy) = preds[i];
                 let dist = ((d.cx - pcx).powi(2) + (d.cy - pcy).powi(2)).sqrt();
                 let size = full.sqrt().max(4.0);
@@ -387,6 +410,7 @@ impl Tracker {
                 self.seg.absorb(bgr, d.rect, &d.mask)?;
             }
         }
+        self.merge_reappeared(frame);
         // Ghosts: blobs that never moved since birth are background the plate has not learnt yet.
         let mut ghosts = Vec::new();
         for (i, t) in self.active.iter().enumerate() {
@@ -432,6 +456,72 @@ impl Tracker {
         }
         self.active = keep;
         Ok(())
+    }
+
+    /// A young track (born within the last few frames, seen every frame) that now looks like a
+    /// track lost behind something is that track re-emerging: its sightings move to the old track.
+    fn merge_reappeared(&mut self, frame: usize) {
+        const YOUNG: usize = 8;
+        let mut merges = Vec::new();
+        for (y, young) in self.active.iter().enumerate() {
+            if frame - young.born > YOUNG || young.lost > 0 || young.obs.len() < 2 {
+                continue;
+            }
+            let now = young.obs.last().unwrap();
+            let mut best: Option<(f64, usize)> = None;
+            for (o, old) in self.active.iter().enumerate() {
+                if o == y
+                    || old.lost == 0
+                    || old.born >= young.born
+                    || old
+                        .obs
+                        .last()
+                        .is_some_and(|l| l.state == TrackState::Exited)
+                {
+                    continue;
+                }
+                let Some(last) = old.last_visible() else {
+                    continue;
+                };
+                if last.frame >= young.born {
+                    continue;
+                }
+                let Some((typical, full)) = old.typical() else {
+                    continue;
+                };
+                let gap = (young.born - last.frame) as f64;
+                let (px, py) = (last.cx + last.v[0] * gap, last.cy + last.v[1] * gap);
+                let dist = ((now.cx - px).powi(2) + (now.cy - py).powi(2)).sqrt();
+                let size = full.sqrt().max(4.0);
+                let cd = colour_dist(now.colour, typical.colour);
+                let ratio = now.area / full.max(1.0);
+                if cd < self.cfg.track_reid_colour
+                    && (0.3..2.0).contains(&ratio)
+                    && dist < (2.0 + 0.5 * gap) * size
+                    && best.is_none_or(|b| cd < b.0)
+                {
+                    best = Some((cd, o));
+                }
+            }
+            if let Some((_, o)) = best {
+                merges.push((y, o));
+            }
+        }
+        // Apply from the highest young index so indices stay valid; each old track takes one young one.
+        merges.sort_by(|a, b| b.0.cmp(&a.0));
+        let mut taken = Vec::new();
+        for (y, o) in merges {
+            if taken.contains(&o) {
+                continue;
+            }
+            taken.push(o);
+            let young = self.active.remove(y);
+            let o = if o > y { o - 1 } else { o };
+            let old = &mut self.active[o];
+            old.obs.retain(|ob| ob.frame < young.born);
+            old.obs.extend(young.obs);
+            old.lost = 0;
+        }
     }
 
     /// Ends the video: every track, in id order.
