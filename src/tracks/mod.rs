@@ -508,7 +508,7 @@ impl Tracker {
             }
         }
         // Apply from the highest young index so indices stay valid; each old track takes one young one.
-        merges.sort_by(|a, b| b.0.cmp(&a.0));
+        merges.sort_by_key(|m| std::cmp::Reverse(m.0));
         let mut taken = Vec::new();
         for (y, o) in merges {
             if taken.contains(&o) {
