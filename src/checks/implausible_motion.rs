@@ -43,11 +43,21 @@ impl Check for ImplausibleMotion {
     }
 
     fn find(&self, tracks: &[Track], ctx: &Context, _cfg: &Config) -> Vec<Finding> {
-        let floor = tracks
+        // The floor of each shot (between scene cuts): the lowest box bottom seen in it.
+        let shot: Vec<usize> = ctx
+            .cut
             .iter()
-            .flat_map(|t| t.visible())
-            .map(|o| o.bbox[1] + o.bbox[3])
-            .fold(0.0, f64::max);
+            .scan(0, |n, &c| {
+                *n += c as usize;
+                Some(*n)
+            })
+            .collect();
+        let shot_of = |f: usize| shot.get(f).copied().unwrap_or(0);
+        let mut floors = vec![0.0f64; shot.last().copied().unwrap_or(0) + 1];
+        for o in tracks.iter().flat_map(|t| t.visible()) {
+            let k = shot_of(o.frame);
+            floors[k] = floors[k].max(o.bbox[1] + o.bbox[3]);
+        }
         // Gravity from the clip's own downward accelerations, with a prior of 0.5 px/frame².
         let mut acc = Vec::new();
         for t in tracks {
@@ -79,7 +89,8 @@ impl Check for ImplausibleMotion {
                         .map(|w| norm((w[1].0 - w[0].0, w[1].1 - w[0].1)))
                         .collect::<Vec<_>>(),
                 );
-                let airborne = |o: &Obs| floor - (o.bbox[1] + o.bbox[3]) > 0.5 * s;
+                let floor = floors[shot_of(run[0].frame)];
+                let airborne = |o: &Obs| floor - (o.bbox[1] + o.bbox[3]) > 0.8 * s;
                 let clean_pair = |i: usize| {
                     let (a, b) = (run[i], run[i + 1]);
                     let ratio = b.area / a.area.max(1.0);

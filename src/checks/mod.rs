@@ -224,7 +224,15 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             .map(|o| overlaps_other(tracks, t.id, o.frame, o.bbox))
             .collect();
         for i in W..=run.len() - W {
-            if crowded[i - W..i + W].iter().any(|&c| c) {
+            // Near the frame edge a shrinking box is the object leaving, not morphing.
+            let near_edge = run[i - W..i + W].iter().any(|o| {
+                let m = 0.5 * o.area.sqrt();
+                o.bbox[0] < m
+                    || o.bbox[1] < m
+                    || o.bbox[0] + o.bbox[2] > ctx.size.0 - m
+                    || o.bbox[1] + o.bbox[3] > ctx.size.1 - m
+            });
+            if near_edge || crowded[i - W..i + W].iter().any(|&c| c) {
                 continue;
             }
             let med = |v: &[f64]| median(v);
