@@ -37,9 +37,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// True when a cut lies within `slack` frames of `f`.
-    pub fn near_cut(&self, f: usize, slack: usize) -> bool {
-        (f.saturating_sub(slack)..=(f + slack).min(self.frames.saturating_sub(1)))
+    /// True when a cut lies in the `span` frames up to `f` (or 2 frames after it).
+    pub fn near_cut_before(&self, f: usize, span: usize) -> bool {
+        (f.saturating_sub(span)..=(f + 2).min(self.frames.saturating_sub(1)))
             .any(|i| self.cut.get(i).copied().unwrap_or(false))
     }
 }
@@ -103,8 +103,10 @@ pub fn run_all(tracks: &[Track], ctx: &Context, cfg: &Config, cal: &Calibration)
     out
 }
 
-/// Frames after a track's birth or a scene cut during which kinematics and shape are not judged.
+/// Frames after a track's birth during which its kinematics and shape are not judged.
 pub const SETTLE: usize = 3;
+/// Frames after a scene cut during which nothing is judged (the background plate is relearnt).
+pub const CUT_SETTLE: usize = 12;
 
 /// Runs of consecutive visible observations of a track (split at gaps, edges, cuts).
 pub fn visible_runs<'a>(t: &'a Track, ctx: &Context) -> Vec<Vec<&'a Obs>> {
@@ -113,7 +115,7 @@ pub fn visible_runs<'a>(t: &'a Track, ctx: &Context) -> Vec<Vec<&'a Obs>> {
     for o in &t.obs {
         // A newborn track's blob is still settling (and so is the plate after a cut).
         let settled = o.frame >= t.born + SETTLE
-            && !(o.frame.saturating_sub(SETTLE)..=o.frame)
+            && !(o.frame.saturating_sub(CUT_SETTLE)..=o.frame)
                 .any(|f| ctx.cut.get(f).copied().unwrap_or(false));
         let ok = o.state == TrackState::Visible && !o.at_edge && settled;
         let contiguous = cur.last().is_some_and(|p| {

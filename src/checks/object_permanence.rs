@@ -42,7 +42,7 @@ impl Check for ObjectPermanence {
                 let prev: Vec<f64> = vis.iter().rev().skip(1).take(5).map(|o| o.area).collect();
                 let m = median(&prev);
                 if !last.at_edge
-                    && !ctx.near_cut(last.frame + 1, 2)
+                    && !ctx.near_cut_before(last.frame + 1, super::CUT_SETTLE)
                     && last.area >= 0.6 * m
                     && !overlaps_other(tracks, t.id, last.frame, last.bbox)
                     && !overlaps_other(tracks, t.id, last.frame + 1, last.bbox)
@@ -66,7 +66,7 @@ impl Check for ObjectPermanence {
             let born_late = first.frame > 2 && t.obs[0].frame == first.frame;
             if born_late
                 && !first.at_edge
-                && !ctx.near_cut(first.frame, 2)
+                && !ctx.near_cut_before(first.frame, super::CUT_SETTLE)
                 && first.area >= 0.6 * m
                 && !overlaps_other(tracks, t.id, first.frame, first.bbox)
                 && !overlaps_other(tracks, t.id, first.frame - 1, first.bbox)
