@@ -894,6 +894,14 @@ pub fn generate(opts: &SynthOptions) -> Result<Vec<LabelRow>> {
     })?;
     opencv::core::set_num_threads(1).ok();
     warm_up_interpolation_tables()?;
+    // x264's worker threads make the bitstream depend on timing: one encoder thread keeps the
+    // clips of a seed byte-identical from run to run. Set before the first VideoWriter opens.
+    if std::env::var_os("OPENCV_FFMPEG_WRITER_OPTIONS").is_none() {
+        std::env::set_var(
+            "OPENCV_FFMPEG_WRITER_OPTIONS",
+            "threads;1|x264-params;threads=1:lookahead-threads=1:sliced-threads=0",
+        );
+    }
     let bg = match &opts.background {
         Some(p) => load_background(p)?,
         None => Vec::new(),
