@@ -3,6 +3,7 @@
 
 use crate::results::{r4, TrackRow};
 use crate::synth::ObjectRow;
+use crate::tracks::iou;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,20 +34,6 @@ pub struct TrackingRow {
     pub occlusions: usize,
     /// Share of those that keep their track id.
     pub occlusion_id_kept: f64,
-}
-
-fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let x0 = a[0].max(b[0]);
-    let y0 = a[1].max(b[1]);
-    let x1 = (a[0] + a[2]).min(b[0] + b[2]);
-    let y1 = (a[1] + a[3]).min(b[1] + b[3]);
-    let i = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
-    let u = a[2] * a[3] + b[2] * b[3] - i;
-    if u > 0.0 {
-        i / u
-    } else {
-        0.0
-    }
 }
 
 fn clip_of(video: &str) -> String {

@@ -139,7 +139,8 @@ pub struct Tracker {
     size: (f64, f64),
 }
 
-fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
+/// Intersection over union of two (x, y, w, h) boxes.
+pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     let x0 = a[0].max(b[0]);
     let y0 = a[1].max(b[1]);
     let x1 = (a[0] + a[2]).min(b[0] + b[2]);
