@@ -302,14 +302,14 @@ impl Tracker {
                 continue;
             }
             let o = t.last_visible().unwrap();
+            // Compare with the track's typical view (the last may be a sliver).
+            let Some((typical, full)) = t.typical() else {
+                continue;
+            };
             for (j, d) in dets.iter().enumerate() {
                 if track_of_det[j].is_some() {
                     continue;
                 }
-                // Compare with the track's typical view (the last may be a sliver).
-                let Some((typical, full)) = t.typical() else {
-                    continue;
-                };
                 let cd = colour_dist(
                     if t.lost == 0 {
                         o.colour

@@ -133,7 +133,8 @@ impl Segmenter {
         let median = *sorted.select_nth_unstable_by(mid, |a, b| a.total_cmp(b)).1;
         let thr_m = self.cfg.seg_motion_px + 2.0 * median;
         // Flow is only evidence of motion where the image has structure; flat areas get smooth guesses.
-        let textured = texture_mask(bgr, self.cfg.seg_texture)?;
+        let frame_edges = edge_strength(bgr)?;
+        let textured = texture_mask(&frame_edges, self.cfg.seg_texture)?;
         let mut motion = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
         {
             let tb = textured.data_bytes()?;
@@ -226,7 +227,6 @@ impl Segmenter {
         // Ghosts: blobs whose outline is an edge of the plate but not of the frame are background the
         // plate still remembers an object on; they are learnt away at once.
         if self.plate.is_some() {
-            let frame_edges = edge_strength(bgr)?;
             let mut plate8 = Mat::default();
             self.plate.as_ref().unwrap().convert_to(
                 &mut plate8,
@@ -429,11 +429,10 @@ fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
     Ok(opencv::core::mean(&roi, &ring)?[0])
 }
 
-/// Pixels near image structure: |∂x| + |∂y| (Sobel, grey) above `thr`, dilated by 2 px.
-fn texture_mask(bgr: &Mat, thr: f64) -> opencv::Result<Mat> {
-    let sum = edge_strength(bgr)?;
+/// Pixels near image structure: `edges` (see [`edge_strength`]) above `thr`, dilated by 2 px.
+fn texture_mask(edges: &Mat, thr: f64) -> opencv::Result<Mat> {
     let mut m = Mat::default();
-    imgproc::threshold(&sum, &mut m, thr, 255.0, imgproc::THRESH_BINARY)?;
+    imgproc::threshold(edges, &mut m, thr, 255.0, imgproc::THRESH_BINARY)?;
     let k =
         imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(5, 5), Point::new(-1, -1))?;
     let mut d = Mat::default();
