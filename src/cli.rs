@@ -23,8 +23,39 @@ pub enum Command {
     Synth(SynthArgs),
     /// Score a scan against synth labels: eval.csv, eval.md, eval.png. Exit 1 when a family's AUC < --min-auc.
     Eval(EvalArgs),
+    /// CI gate: scan (or read --scan), apply physlint.toml thresholds and an optional baseline.
+    /// Exit status: 0 pass, 1 thresholds or regression exceeded, 2 input or runtime errors.
+    Gate(GateArgs),
     /// Learn score references from clean footage (real clips, clean synth clips) into a calibration file.
     Calibrate(CalibrateArgs),
+}
+
+/// `physlint gate` arguments.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Videos or folders to scan (omit with --scan).
+    pub paths: Vec<PathBuf>,
+    /// Judge an existing scan folder instead of scanning.
+    #[arg(long, conflicts_with = "paths")]
+    pub scan: Option<PathBuf>,
+    /// Output folder: the scan's tables and gate.md.
+    #[arg(long, short, default_value = "physlint-gate")]
+    pub out: PathBuf,
+    /// Threshold file (default: ./physlint.toml when present, else built-in defaults).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Write a JUnit XML report here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Scan folder of the previous release on the same prompts: fail on a significant regression.
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Videos analysed in parallel (default: all cores).
+    #[arg(long, short, default_value_t = 0)]
+    pub jobs: usize,
+    /// No progress bar and no per-input error lines on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// `physlint calibrate` arguments.
@@ -117,4 +148,7 @@ pub struct ScanArgs {
     /// Calibration file (default: the built-in datasets/calibration.json).
     #[arg(long)]
     pub calibration: Option<PathBuf>,
+    /// Tables only: no charts, evidence pictures or report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }

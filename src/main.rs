@@ -40,6 +40,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .with_context(|| format!("{}: invalid calibration", p.display()))?,
                     None => physlint::checks::Calibration::default(),
                 },
+                report: !a.no_report,
             };
             let results = physlint::app::scan::run(&opts)?;
             let failed = results
@@ -85,6 +86,42 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             physlint::report::write_atomic(&a.out, &bytes)?;
             eprintln!("physlint: calibration written to {}", a.out.display());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Gate(a) => {
+            let config = match &a.config {
+                Some(p) => physlint::gate::GateConfig::load(p).map_err(anyhow::Error::msg)?,
+                None if std::path::Path::new("physlint.toml").is_file() => {
+                    physlint::gate::GateConfig::load(std::path::Path::new("physlint.toml"))
+                        .map_err(anyhow::Error::msg)?
+                }
+                None => physlint::gate::GateConfig::default(),
+            };
+            if a.scan.is_none() && a.paths.is_empty() {
+                anyhow::bail!("gate: give video paths to scan, or --scan DIR");
+            }
+            let scan = (a.scan.is_none()).then(|| physlint::app::scan::ScanOptions {
+                paths: a.paths.clone(),
+                out: a.out.clone(),
+                jobs: a.jobs,
+                fps: None,
+                quiet: a.quiet,
+                config: Config::default(),
+                calibration: physlint::checks::Calibration::default(),
+                report: true,
+            });
+            let opts = physlint::app::gate::GateOptions {
+                scan,
+                scan_dir: a.scan.clone(),
+                out: a.out.clone(),
+                config,
+                junit: a.junit.clone(),
+                baseline: a.baseline.clone(),
+            };
+            let outcome = physlint::app::gate::run(&opts)?;
+            if std::env::var("GITHUB_ACTIONS").as_deref() != Ok("true") {
+                print!("{}", physlint::report::ci::markdown(&outcome, &config));
+            }
+            Ok(ExitCode::from(outcome.exit_code(&config)))
         }
         Command::Eval(a) => {
             let out = a.out.clone().unwrap_or_else(|| a.scan.clone());

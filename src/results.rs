@@ -181,6 +181,19 @@ pub struct TrackRow {
     pub r: f64,
 }
 
+/// A decoded frame as plain pixels for evidence pictures (RGB, 8-bit, row-major, downscaled).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Picture {
+    /// Frame index in the video.
+    pub frame: usize,
+    /// Width (px).
+    pub width: u32,
+    /// Height (px).
+    pub height: u32,
+    /// width × height × 3 bytes, RGB.
+    pub rgb: Vec<u8>,
+}
+
 /// Everything the analysis of one input gives the report stage.
 #[derive(Debug, Clone)]
 pub struct VideoResult {
@@ -196,6 +209,11 @@ pub struct VideoResult {
     pub warnings: Vec<String>,
     /// (kind, raw feature) of every finding, reported or not: what calibration learns from.
     pub raw: Vec<(String, f64)>,
+    /// Frames kept for evidence and trajectory pictures (empty when not requested); the per-video
+    /// exporters use them and the batch drops them.
+    pub pictures: Vec<Picture>,
+    /// Per-video files written (charts, evidence), relative to the output folder.
+    pub files: Vec<String>,
 }
 
 /// The whole run, as the report stage sees it.

@@ -291,37 +291,6 @@ fn thread_count_does_not_change_results() {
     assert_eq!(tables[0], tables[1]);
 }
 
-/// A red disc (radius 12) flying over a textured background: a thrown ball, with an optional
-/// teleport of +90 px in x at frame `jump`. Returns the frames and the true centres.
-fn thrown_disc(n: usize, jump: Option<usize>) -> (Vec<opencv::core::Mat>, Vec<(f64, f64)>) {
-    use opencv::core::{Point, Scalar};
-    let bg = pan_frames(31, 320, 240, 1, 0, 0).remove(0);
-    let (mut frames, mut truth) = (Vec::new(), Vec::new());
-    let (mut x, mut y, mut vy) = (40.0f64, 200.0f64, -8.0f64);
-    for f in 0..n {
-        if Some(f) == jump {
-            x += 90.0;
-        }
-        let mut img = bg.clone();
-        opencv::imgproc::circle(
-            &mut img,
-            Point::new(x.round() as i32, y.round() as i32),
-            12,
-            Scalar::new(30.0, 30.0, 230.0, 0.0),
-            -1,
-            opencv::imgproc::LINE_AA,
-            0,
-        )
-        .unwrap();
-        frames.push(img);
-        truth.push((x.round(), y.round()));
-        x += 3.0;
-        vy += 0.4;
-        y += vy;
-    }
-    (frames, truth)
-}
-
 #[test]
 fn a_thrown_ball_is_one_track_with_accurate_centroids() {
     use physlint::results::TrackRow;

@@ -2,5 +2,6 @@
 
 pub mod calibrate;
 pub mod eval;
+pub mod gate;
 pub mod scan;
 pub mod synth;

@@ -32,6 +32,85 @@ pub struct ScanOptions {
     pub config: Config,
     /// Raw-feature references for scores.
     pub calibration: Calibration,
+    /// Write charts, evidence pictures and report.html besides the tables.
+    pub report: bool,
+}
+
+/// Width of the frames kept for evidence pictures (narrower videos keep their size).
+pub const EVIDENCE_WIDTH: u32 = 480;
+
+/// Decodes the video again (at [`EVIDENCE_WIDTH`]) up to the last wanted frame and keeps those
+/// frames as plain RGB pictures. Best effort: a decode failure gives fewer pictures.
+pub fn grab_pictures(
+    input: &Input,
+    cfg: &Config,
+    fps: Option<f64>,
+    wanted: &std::collections::BTreeSet<usize>,
+) -> Vec<crate::results::Picture> {
+    let Some(&last) = wanted.iter().next_back() else {
+        return Vec::new();
+    };
+    let cfg = Config {
+        analysis_width: EVIDENCE_WIDTH,
+        ..cfg.clone()
+    };
+    let Ok(stream) = video::open(input, &cfg, fps) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in stream.frames.iter() {
+        let Ok(f) = item else { break };
+        if wanted.contains(&f.index) {
+            let mut rgb = opencv::core::Mat::default();
+            use opencv::prelude::*;
+            if opencv::imgproc::cvt_color_def(&f.bgr, &mut rgb, opencv::imgproc::COLOR_BGR2RGB)
+                .is_ok()
+            {
+                if let (Ok(bytes), Ok(size)) = (rgb.data_bytes(), rgb.size()) {
+                    out.push(crate::results::Picture {
+                        frame: f.index,
+                        width: size.width as u32,
+                        height: size.height as u32,
+                        rgb: bytes.to_vec(),
+                    });
+                }
+            }
+        }
+        if f.index >= last {
+            break;
+        }
+    }
+    out
+}
+
+/// Draws a video's charts and evidence into its folder under `out`; returns a warning on failure.
+fn write_video_files(
+    opts: &ScanOptions,
+    index: usize,
+    input: &Input,
+    r: &mut VideoResult,
+) -> Option<String> {
+    if !opts.report || r.row.status != "ok" {
+        return None;
+    }
+    let wanted = report::evidence::wanted_frames(&r.events, &r.tracks, r.row.frames);
+    r.pictures = grab_pictures(input, &opts.config, opts.fps, &wanted);
+    let exporters: [&dyn report::VideoExporter; 2] = [
+        &report::timeline::TimelineExporter,
+        &report::evidence::EvidenceExporter,
+    ];
+    let res = report::write_video(&opts.out, index, r, &exporters);
+    r.pictures = Vec::new();
+    match res {
+        Ok(files) => {
+            r.files = files;
+            None
+        }
+        Err(e) => Some(format!(
+            "{}: charts and evidence not written: {e}",
+            input.path.display()
+        )),
+    }
 }
 
 /// Analyses one input end to end. Errors name the input and the cause in one line.
@@ -202,6 +281,8 @@ pub fn analyse(
             .iter()
             .map(|f| (f.kind.to_string(), f.raw))
             .collect(),
+        pictures: Vec::new(),
+        files: Vec::new(),
         warnings: if info.fps_guessed {
             vec![format!(
                 "{}: no usable frame rate in the container; assuming {} fps",
@@ -266,6 +347,8 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
         tracks: Vec::new(),
         warnings: Vec::new(),
         raw: Vec::new(),
+        pictures: Vec::new(),
+        files: Vec::new(),
     }
 }
 
@@ -291,11 +374,12 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
     let videos: Vec<VideoResult> = pool.install(|| {
         inputs
             .par_iter()
-            .map(|input| {
+            .enumerate()
+            .map(|(index, input)| {
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     analyse(input, &opts.config, &opts.calibration, opts.fps)
                 }));
-                let r = caught
+                let mut r = caught
                     .unwrap_or_else(|p| {
                         let what = p
                             .downcast_ref::<&str>()
@@ -313,6 +397,9 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
                         }
                         error_result(input, &e)
                     });
+                if let Some(w) = write_video_files(opts, index, input, &mut r) {
+                    r.warnings.push(w);
+                }
                 if !opts.quiet {
                     for w in &r.warnings {
                         bar.suspend(|| eprintln!("warning: {w}"));
@@ -341,13 +428,17 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         },
     });
     let results = ScanResults { videos, run };
-    write_outputs(&opts.out, &results)?;
+    write_outputs(&opts.out, &results, opts.report)?;
     Ok(results)
 }
 
-/// Writes every report format into `dir`.
-pub fn write_outputs(dir: &Path, results: &ScanResults) -> Result<()> {
-    let exporters: [&dyn Exporter; 2] = [&report::csv::CsvExporter, &report::json::JsonExporter];
+/// Writes every batch report format into `dir` (report.html only when `html`).
+pub fn write_outputs(dir: &Path, results: &ScanResults, html: bool) -> Result<()> {
+    let mut exporters: Vec<&dyn Exporter> =
+        vec![&report::csv::CsvExporter, &report::json::JsonExporter];
+    if html {
+        exporters.push(&report::html::HtmlExporter);
+    }
     report::write_all(dir, results, &exporters).map(|_| ())
 }
 

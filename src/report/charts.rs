@@ -1,8 +1,64 @@
-//! Charts (plotters, PNG): grouped bar charts of per-category numbers.
+//! Charts (plotters): grouped bar charts of per-category numbers, and the helpers every chart
+//! and picture uses to render into memory as PNG or SVG (then written atomically).
 
 use crate::error::{Error, Result};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
+
+/// Colours of the four families, in [`crate::checks::FAMILIES`] order.
+pub const FAMILY_COLOURS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+];
+
+/// Encodes an RGB buffer as PNG.
+pub fn encode_png(rgb: &[u8], w: u32, h: u32) -> std::result::Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(rgb, w, h, image::ColorType::Rgb8)
+        .map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Draws onto `rgb` (w × h × 3, pre-filled: a picture or blank) and returns PNG bytes.
+pub fn png_on<F>(mut rgb: Vec<u8>, w: u32, h: u32, draw: F) -> std::result::Result<Vec<u8>, String>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend, Shift>) -> std::result::Result<(), String>,
+{
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    encode_png(&rgb, w, h)
+}
+
+/// Draws a chart on a white w × h canvas and returns PNG bytes.
+pub fn png<F>(w: u32, h: u32, draw: F) -> std::result::Result<Vec<u8>, String>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend, Shift>) -> std::result::Result<(), String>,
+{
+    png_on(vec![255u8; (w * h * 3) as usize], w, h, draw)
+}
+
+/// Draws a chart on a w × h SVG canvas and returns the SVG text.
+pub fn svg<F>(w: u32, h: u32, draw: F) -> std::result::Result<Vec<u8>, String>
+where
+    F: FnOnce(&DrawingArea<SVGBackend, Shift>) -> std::result::Result<(), String>,
+{
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (w, h)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        draw(&root)?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(text.into_bytes())
+}
 
 /// Draws a grouped bar chart: one group per category, one bar per series, values in [0, 1].
 pub fn grouped_bars(

@@ -3,11 +3,15 @@
 //! interrupted run never leaves a half-written table. It never sees OpenCV or the decoder.
 
 pub mod charts;
+pub mod ci;
 pub mod csv;
+pub mod evidence;
+pub mod html;
 pub mod json;
+pub mod timeline;
 
 use crate::error::{Error, Result};
-use crate::results::ScanResults;
+use crate::results::{EventRow, ScanResults, VideoResult, VideoRow};
 use std::io::Write;
 use std::path::Path;
 
@@ -15,6 +19,74 @@ use std::path::Path;
 pub trait Exporter {
     /// Files this exporter produces: (file name, bytes).
     fn render(&self, results: &ScanResults) -> Result<Vec<(String, Vec<u8>)>>;
+}
+
+/// One per-video output format (charts, evidence pictures): files relative to the video's folder
+/// (see [`video_dir`]). Runs as soon as a video is analysed, so its pictures need not be kept.
+pub trait VideoExporter {
+    /// Files for one video: (file name, bytes).
+    fn render_video(&self, video: &VideoResult) -> Result<Vec<(String, Vec<u8>)>>;
+}
+
+/// Evidence pictures are drawn for at most this many events per video (the first by event id).
+pub const MAX_EVIDENCE: usize = 24;
+
+/// The events of a video that get an evidence picture.
+pub fn evidence_events(events: &[EventRow]) -> impl Iterator<Item = &EventRow> {
+    events.iter().take(MAX_EVIDENCE)
+}
+
+/// File name of an event's evidence strip.
+pub fn evidence_file(e: &EventRow) -> String {
+    format!("event_{:03}_{}.png", e.event_id, e.kind)
+}
+
+/// Folder (relative to the output folder) of the per-video files of the `index`-th input.
+pub fn video_dir(index: usize, row: &VideoRow) -> String {
+    let stem = std::path::Path::new(&row.video)
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let slug: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    format!("videos/{:04}_{slug}", index + 1)
+}
+
+/// Renders every per-video exporter for the `index`-th input and writes the files atomically;
+/// returns the files written, relative to `dir`.
+pub fn write_video(
+    dir: &Path,
+    index: usize,
+    video: &VideoResult,
+    exporters: &[&dyn VideoExporter],
+) -> Result<Vec<String>> {
+    let rel = video_dir(index, &video.row);
+    let sub = dir.join(&rel);
+    let mut made = false;
+    let mut written = Vec::new();
+    for e in exporters {
+        for (name, bytes) in e.render_video(video)? {
+            if !made {
+                std::fs::create_dir_all(&sub).map_err(|e| Error::Output {
+                    path: sub.clone(),
+                    cause: crate::error::one_line(&e.to_string()),
+                })?;
+                made = true;
+            }
+            write_atomic(&sub.join(&name), &bytes)?;
+            written.push(format!("{rel}/{name}"));
+        }
+    }
+    Ok(written)
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, then rename.

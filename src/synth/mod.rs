@@ -5,6 +5,7 @@
 //! and object: the true visible box, centroid and area after occluders and frame edges), the
 //! yardstick [`crate::eval`] scores scans against. Deterministic for a seed.
 
+pub mod encode;
 pub mod scene;
 
 use crate::error::{Error, Result};
@@ -827,6 +828,7 @@ pub fn render_clip(
     spec: &SuiteSpec,
     index: usize,
     bg_frames: &[Mat],
+    use_ffmpeg: bool,
 ) -> Result<(LabelRow, Vec<ObjectRow>)> {
     let mut rng =
         ChaCha8Rng::seed_from_u64(spec.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ index as u64);
@@ -839,26 +841,13 @@ pub fn render_clip(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     let tmp = path.with_extension("tmp.mp4");
-    let fourcc = videoio::VideoWriter::fourcc('a', 'v', 'c', '1')?;
-    let mut wr = videoio::VideoWriter::new(
-        &*tmp.to_string_lossy(),
-        fourcc,
-        spec.fps,
-        Size::new(size.0, size.1),
-        true,
-    )?;
-    if !wr.is_opened()? {
-        return Err(Error::Output {
-            path: path.into(),
-            cause: "OpenCV VideoWriter (avc1) could not open".into(),
-        });
-    }
+    let mut wr = encode::ClipEncoder::open(&tmp, size, spec.fps, use_ffmpeg)?;
     let mut gt = Vec::new();
     for t in 0..frames {
         let img = render(&plan, t, &mut rng, &clip, &mut gt)?;
         wr.write(&img)?;
     }
-    wr.release()?;
+    wr.finish()?;
     std::fs::rename(&tmp, path).map_err(|e| Error::Output {
         path: path.into(),
         cause: e.to_string(),
@@ -894,34 +883,46 @@ pub fn generate(opts: &SynthOptions) -> Result<Vec<LabelRow>> {
     })?;
     opencv::core::set_num_threads(1).ok();
     warm_up_interpolation_tables()?;
-    // x264's worker threads make the bitstream depend on timing: one encoder thread keeps the
-    // clips of a seed byte-identical from run to run. Set before the first VideoWriter opens.
-    if std::env::var_os("OPENCV_FFMPEG_WRITER_OPTIONS").is_none() {
-        std::env::set_var(
-            "OPENCV_FFMPEG_WRITER_OPTIONS",
-            "threads;1|x264-params;threads=1:lookahead-threads=1:sliced-threads=0",
+    let use_ffmpeg = encode::ffmpeg_available();
+    if !use_ffmpeg {
+        eprintln!(
+            "physlint synth: no ffmpeg with libx264 on PATH; encoding with OpenCV's VideoWriter \
+             (valid clips, but bytes may differ from run to run)"
         );
+        // One x264 thread narrows (does not close) OpenCV's run-to-run differences.
+        if std::env::var_os("OPENCV_FFMPEG_WRITER_OPTIONS").is_none() {
+            std::env::set_var(
+                "OPENCV_FFMPEG_WRITER_OPTIONS",
+                "threads;1|x264-params;threads=1:lookahead-threads=1:sliced-threads=0",
+            );
+        }
     }
     let bg = match &opts.background {
         Some(p) => load_background(p)?,
         None => Vec::new(),
     };
     let n_scen = CONFOUNDERS.len() + KINDS.len();
-    // Clips render one after another: rendered in parallel threads, some clips came out with
-    // different bytes from run to run (cause inside OpenCV/FFmpeg not yet found), and same seed must
-    // mean same bytes.
-    let results: Vec<Result<(LabelRow, Vec<ObjectRow>)>> = (0..opts.spec.count)
-        .map(|i| {
-            let scen = i % n_scen;
-            let name = if scen < CONFOUNDERS.len() {
-                format!("clean_{}", CONFOUNDERS[scen])
-            } else {
-                KINDS[scen - CONFOUNDERS.len()].0.to_string()
-            };
-            let path = opts.out.join(format!("clip_{i:04}_{name}.mp4"));
-            render_clip(&path, &opts.spec, i, &bg)
-        })
-        .collect();
+    // Each clip has its own seeded RNG and its own encoder, so clips render in parallel; with
+    // OpenCV's writer they render one after another (its bytes depended on timing).
+    let render_one = |i: usize| {
+        let scen = i % n_scen;
+        let name = if scen < CONFOUNDERS.len() {
+            format!("clean_{}", CONFOUNDERS[scen])
+        } else {
+            KINDS[scen - CONFOUNDERS.len()].0.to_string()
+        };
+        let path = opts.out.join(format!("clip_{i:04}_{name}.mp4"));
+        render_clip(&path, &opts.spec, i, &bg, use_ffmpeg)
+    };
+    let results: Vec<Result<(LabelRow, Vec<ObjectRow>)>> = if use_ffmpeg {
+        use rayon::prelude::*;
+        (0..opts.spec.count)
+            .into_par_iter()
+            .map(render_one)
+            .collect()
+    } else {
+        (0..opts.spec.count).map(render_one).collect()
+    };
     let mut labels = Vec::new();
     let mut objects = Vec::new();
     for r in results {

@@ -71,7 +71,8 @@ fn natural_key(p: &Path) -> Vec<(String, u64)> {
 
 /// Expands the given paths into inputs, in a deterministic order: each given path in turn,
 /// folders searched recursively with entries sorted by name. A folder holding at least two
-/// images and no videos or sub-folders is one image-sequence input. Symlink loops are skipped.
+/// images and no videos or sub-folders is one image-sequence input. Symlink loops and the output
+/// folders of earlier scans are skipped.
 pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
     let mut out = Vec::new();
     let mut seen_dirs = HashSet::new();
@@ -91,10 +92,18 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
     out
 }
 
+/// True for an output folder of an earlier scan (its run.json names physlint): its charts and
+/// evidence pictures are not inputs.
+fn is_scan_output(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("run.json"))
+        .map(|t| t.contains("\"tool\": \"physlint\""))
+        .unwrap_or(false)
+}
+
 fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Input>) {
     let canon = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    if !seen.insert(canon) {
-        return; // symlink loop or folder given twice
+    if !seen.insert(canon) || is_scan_output(dir) {
+        return; // symlink loop, folder given twice, or an earlier scan's output
     }
     let entries = match std::fs::read_dir(dir) {
         Ok(rd) => {
@@ -198,6 +207,25 @@ mod tests {
             InputKind::ImageSequence(f) => assert!(f[2].ends_with("f10.png")),
             k => panic!("expected image sequence, got {k:?}"),
         }
+    }
+
+    #[test]
+    fn earlier_scan_outputs_are_not_inputs() {
+        let d = tempfile::tempdir().unwrap();
+        let chart_dir = d.path().join("out/videos/0001_a");
+        std::fs::create_dir_all(&chart_dir).unwrap();
+        for n in ["event_001_teleport.png", "timeline.png", "trajectory.png"] {
+            std::fs::write(chart_dir.join(n), b"x").unwrap();
+        }
+        std::fs::write(d.path().join("a.mp4"), b"x").unwrap();
+        std::fs::write(
+            d.path().join("out/run.json"),
+            b"{\n  \"tool\": \"physlint\"\n}",
+        )
+        .unwrap();
+        let found = discover(&[d.path().to_path_buf()]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].path.ends_with("a.mp4"));
     }
 
     #[cfg(unix)]

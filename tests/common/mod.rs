@@ -79,3 +79,45 @@ pub fn shared_datasets() -> Option<PathBuf> {
 pub fn size(w: i32, h: i32) -> Size {
     Size::new(w, h)
 }
+
+/// A red disc (radius 12) flying over a textured background: a thrown ball, with an optional
+/// teleport of +90 px in x at frame `jump`. Returns the frames and the true centres.
+pub fn thrown_disc(n: usize, jump: Option<usize>) -> (Vec<opencv::core::Mat>, Vec<(f64, f64)>) {
+    thrown_disc_from(n, jump, 31, 40.0, -8.0)
+}
+
+/// [`thrown_disc`] over background `seed`, starting at x = `x0` with vertical speed `vy0`.
+pub fn thrown_disc_from(
+    n: usize,
+    jump: Option<usize>,
+    seed: u64,
+    x0: f64,
+    vy0: f64,
+) -> (Vec<opencv::core::Mat>, Vec<(f64, f64)>) {
+    use opencv::core::{Point, Scalar};
+    let bg = pan_frames(seed, 320, 240, 1, 0, 0).remove(0);
+    let (mut frames, mut truth) = (Vec::new(), Vec::new());
+    let (mut x, mut y, mut vy) = (x0, 200.0f64, vy0);
+    for f in 0..n {
+        if Some(f) == jump {
+            x += 90.0;
+        }
+        let mut img = bg.clone();
+        opencv::imgproc::circle(
+            &mut img,
+            Point::new(x.round() as i32, y.round() as i32),
+            12,
+            Scalar::new(30.0, 30.0, 230.0, 0.0),
+            -1,
+            opencv::imgproc::LINE_AA,
+            0,
+        )
+        .unwrap();
+        frames.push(img);
+        truth.push((x.round(), y.round()));
+        x += 3.0;
+        vy += 0.4;
+        y += vy;
+    }
+    (frames, truth)
+}
