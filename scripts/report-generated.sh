@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scans the public text-to-video samples in ../shared/datasets/generated and writes
-# reports/generated/ (the scan tables) and reports/generated/summary.md (scores and events per clip).
+# reports/generated/ (tables, charts, evidence, report.html), reports/generated/summary.md (scores and
+# events per clip) and reports/report-screenshot.png (report.html as headless Chromium renders it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=../shared/datasets/generated
@@ -24,3 +25,7 @@ for v in csv.DictReader(open(os.path.join(out, "videos.csv"))):
 open(os.path.join(out, "summary.md"), "w").write("\n".join(rows) + "\n")
 print("\n".join(rows))
 PY
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
+  --window-size=1280,1400 --screenshot="$PWD/reports/report-screenshot.png" "file://$PWD/$out/report.html" 2>/dev/null
+echo "report: $out/report.html; screenshot: reports/report-screenshot.png"

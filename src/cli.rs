@@ -26,8 +26,25 @@ pub enum Command {
     /// CI gate: scan (or read --scan), apply physlint.toml thresholds and an optional baseline.
     /// Exit status: 0 pass, 1 thresholds or regression exceeded, 2 input or runtime errors.
     Gate(GateArgs),
+    /// Compare scans of several models or releases: per-family means and flagged shares with
+    /// bootstrap CIs, paired differences against the first; compare.csv, compare.md, charts.
+    Compare(CompareArgs),
     /// Learn score references from clean footage (real clips, clean synth clips) into a calibration file.
     Calibrate(CalibrateArgs),
+}
+
+/// `physlint compare` arguments.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Scan folders; the first is the reference.
+    #[arg(required = true, num_args = 2..)]
+    pub scans: Vec<PathBuf>,
+    /// A name per scan folder (default: the folder names).
+    #[arg(long, num_args = 1..)]
+    pub labels: Vec<String>,
+    /// Where to write compare.csv, compare.md and the charts.
+    #[arg(long, short, default_value = "physlint-compare")]
+    pub out: PathBuf,
 }
 
 /// `physlint gate` arguments.

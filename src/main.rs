@@ -123,6 +123,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::from(outcome.exit_code(&config)))
         }
+        Command::Compare(a) => {
+            let rows = physlint::app::compare::run(
+                &a.scans,
+                &a.labels,
+                &a.out,
+                Config::default().flag_threshold,
+            )?;
+            print!("{}", physlint::app::compare::markdown(&rows));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Eval(a) => {
             let out = a.out.clone().unwrap_or_else(|| a.scan.clone());
             let rows = physlint::app::eval::run(

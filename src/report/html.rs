@@ -42,7 +42,7 @@ fn url(path: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\
 table{border-collapse:collapse;font-size:14px}th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\
-td:first-child,th:first-child{text-align:left}th{background:#eee;cursor:pointer;user-select:none}\
+td:first-child,th:first-child{text-align:left}td.name{max-width:34em;overflow-wrap:anywhere}th{background:#eee;cursor:pointer;user-select:none}\
 th.asc::after{content:' \\25B2'}th.desc::after{content:' \\25BC'}\
 tr.flag td.verdict{color:#b00;font-weight:bold}tr.error td.verdict{color:#777}\
 section{border-top:2px solid #ddd;margin-top:2em;padding-top:.5em}img{max-width:100%;display:block;margin:.4em 0}\
@@ -67,6 +67,12 @@ window.addEventListener('load',()=>{
   document.body.dataset.tableRows=document.querySelectorAll('#videos tbody tr').length;
 });
 "#;
+
+/// The last folder and the file name of a path (the table's label; the full path is its title).
+fn short_name(path: &str) -> String {
+    let parts: Vec<&str> = path.split(['/', '\\']).filter(|p| !p.is_empty()).collect();
+    parts[parts.len().saturating_sub(2)..].join("/")
+}
 
 fn section(html: &mut String, index: usize, v: &VideoResult) {
     let dir = video_dir(index, &v.row);
@@ -177,9 +183,10 @@ pub fn page(results: &ScanResults) -> String {
         };
         let _ = write!(
             h,
-            "<tr class=\"{class}\"><td><a href=\"#v{}\">{}</a></td><td class=\"verdict\">{verdict}</td><td>{:.3}</td>",
-            i + 1,
+            "<tr class=\"{class}\"><td class=\"name\" title=\"{}\"><a href=\"#v{}\">{}</a></td><td class=\"verdict\">{verdict}</td><td>{:.3}</td>",
             esc(&r.video),
+            i + 1,
+            esc(&short_name(&r.video)),
             r.overall_score
         );
         for s in [
