@@ -73,6 +73,9 @@ pub struct GateArgs {
     /// No progress bar and no per-input error lines on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Give up on a video after this many seconds (it gets an error row; the batch goes on).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout_per_video: Option<f64>,
 }
 
 /// `physlint calibrate` arguments.
@@ -168,4 +171,10 @@ pub struct ScanArgs {
     /// Tables only: no charts, evidence pictures or report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Give up on a video after this many seconds (it gets an error row; the batch goes on).
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout_per_video: Option<f64>,
+    /// Reuse the videos an interrupted or earlier run into --out finished with the same settings.
+    #[arg(long)]
+    pub resume: bool,
 }

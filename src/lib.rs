@@ -21,4 +21,4 @@ pub mod tracks;
 pub mod video;
 
 /// Schema version of every table and of run.json; bumped on any breaking change of a column.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

@@ -17,6 +17,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// `--timeout-per-video` seconds as a duration (positive and finite).
+fn timeout(secs: Option<f64>) -> anyhow::Result<Option<std::time::Duration>> {
+    match secs {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(std::time::Duration::from_secs_f64(s))),
+        Some(s) => anyhow::bail!("--timeout-per-video {s}: must be a positive number of seconds"),
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(a) => {
@@ -41,6 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     None => physlint::checks::Calibration::default(),
                 },
                 report: !a.no_report,
+                timeout: timeout(a.timeout_per_video)?,
+                resume: a.resume,
             };
             let results = physlint::app::scan::run(&opts)?;
             let failed = results
@@ -96,6 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => physlint::gate::GateConfig::default(),
             };
+            let limit = timeout(a.timeout_per_video)?;
             if a.scan.is_none() && a.paths.is_empty() {
                 anyhow::bail!("gate: give video paths to scan, or --scan DIR");
             }
@@ -108,6 +120,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 config: Config::default(),
                 calibration: physlint::checks::Calibration::default(),
                 report: true,
+                timeout: limit,
+                resume: false,
             });
             let opts = physlint::app::gate::GateOptions {
                 scan,

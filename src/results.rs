@@ -81,8 +81,6 @@ pub struct VideoRow {
     pub height: u32,
     /// frames / fps (s).
     pub duration_s: f64,
-    /// Wall-clock analysis time (s); the only field that varies between identical runs.
-    pub analysis_s: f64,
     /// Video-level morphing score (0 = clean .. 1 = certain artifact).
     pub morphing_score: f64,
     /// Video-level missing-limbs score.
@@ -194,8 +192,9 @@ pub struct Picture {
     pub rgb: Vec<u8>,
 }
 
-/// Everything the analysis of one input gives the report stage.
-#[derive(Debug, Clone)]
+/// Everything the analysis of one input gives the report stage. Serialisable, so a finished
+/// video can be recorded and a resumed scan can reuse it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct VideoResult {
     /// Summary row.
     pub row: VideoRow,
@@ -211,9 +210,12 @@ pub struct VideoResult {
     pub raw: Vec<(String, f64)>,
     /// Frames kept for evidence and trajectory pictures (empty when not requested); the per-video
     /// exporters use them and the batch drops them.
+    #[serde(skip)]
     pub pictures: Vec<Picture>,
     /// Per-video files written (charts, evidence), relative to the output folder.
     pub files: Vec<String>,
+    /// Wall-clock analysis time (s): kept out of the tables (it varies from run to run), in run.json.
+    pub analysis_s: f64,
 }
 
 /// The whole run, as the report stage sees it.

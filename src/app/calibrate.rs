@@ -56,7 +56,7 @@ pub fn run(
     let raws: Vec<Vec<(String, f64)>> = pool.install(|| {
         inputs
             .par_iter()
-            .filter_map(|i| crate::app::scan::analyse(i, cfg, &unit, None).ok())
+            .filter_map(|i| crate::app::scan::analyse(i, cfg, &unit, None, None).ok())
             .map(|r| r.raw)
             .collect()
     });

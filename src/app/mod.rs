@@ -4,5 +4,6 @@ pub mod calibrate;
 pub mod compare;
 pub mod eval;
 pub mod gate;
+pub mod record;
 pub mod scan;
 pub mod synth;

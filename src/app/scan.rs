@@ -1,6 +1,7 @@
 //! `physlint scan`: decode → flow → tracks → checks for every input (rayon across videos),
 //! then the report stage writes the tables.
 
+use crate::app::record;
 use crate::checks::{self, Calibration};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -34,6 +35,43 @@ pub struct ScanOptions {
     pub calibration: Calibration,
     /// Write charts, evidence pictures and report.html besides the tables.
     pub report: bool,
+    /// Give up on a video after this long (an error row "timed out"); None = no limit.
+    pub timeout: Option<std::time::Duration>,
+    /// Reuse the recorded results of videos an earlier run in `out` finished with the same settings.
+    pub resume: bool,
+}
+
+/// Frames of a stream, ending with a "timed out" error once `deadline` passes.
+struct Timed<'a> {
+    rx: &'a crossbeam_channel::Receiver<std::result::Result<video::Frame, String>>,
+    deadline: Option<(Instant, f64)>,
+}
+
+impl Iterator for Timed<'_> {
+    type Item = std::result::Result<video::Frame, String>;
+    fn next(&mut self) -> Option<Self::Item> {
+        let Some((d, limit)) = self.deadline else {
+            return self.rx.recv().ok();
+        };
+        let timed_out = || {
+            Some(Err(format!(
+                "timed out after {limit} s (--timeout-per-video)"
+            )))
+        };
+        if Instant::now() >= d {
+            return timed_out();
+        }
+        match self.rx.recv_deadline(d) {
+            Ok(x) => Some(x),
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => timed_out(),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => None,
+        }
+    }
+}
+
+/// A deadline `limit` from now, with the limit in seconds for messages.
+pub fn deadline(limit: Option<std::time::Duration>) -> Option<(Instant, f64)> {
+    limit.map(|l| (Instant::now() + l, l.as_secs_f64()))
 }
 
 /// Width of the frames kept for evidence pictures (narrower videos keep their size).
@@ -46,6 +84,7 @@ pub fn grab_pictures(
     cfg: &Config,
     fps: Option<f64>,
     wanted: &std::collections::BTreeSet<usize>,
+    until: Option<(Instant, f64)>,
 ) -> Vec<crate::results::Picture> {
     let Some(&last) = wanted.iter().next_back() else {
         return Vec::new();
@@ -58,7 +97,11 @@ pub fn grab_pictures(
         return Vec::new();
     };
     let mut out = Vec::new();
-    for item in stream.frames.iter() {
+    let frames = Timed {
+        rx: &stream.frames,
+        deadline: until,
+    };
+    for item in frames {
         let Ok(f) = item else { break };
         if wanted.contains(&f.index) {
             let mut rgb = opencv::core::Mat::default();
@@ -89,12 +132,13 @@ fn write_video_files(
     index: usize,
     input: &Input,
     r: &mut VideoResult,
+    until: Option<(Instant, f64)>,
 ) -> Option<String> {
     if !opts.report || r.row.status != "ok" {
         return None;
     }
     let wanted = report::evidence::wanted_frames(&r.events, &r.tracks, r.row.frames);
-    r.pictures = grab_pictures(input, &opts.config, opts.fps, &wanted);
+    r.pictures = grab_pictures(input, &opts.config, opts.fps, &wanted, until);
     let exporters: [&dyn report::VideoExporter; 2] = [
         &report::timeline::TimelineExporter,
         &report::evidence::EvidenceExporter,
@@ -119,6 +163,7 @@ pub fn analyse(
     cfg: &Config,
     cal: &Calibration,
     fps: Option<f64>,
+    until: Option<(Instant, f64)>,
 ) -> Result<VideoResult> {
     let started = Instant::now();
     let path = &input.path;
@@ -129,7 +174,11 @@ pub fn analyse(
         let n = probe.info.frame_count_hint.max(1) as usize;
         let stride = (n / PLATE_SAMPLES).max(1);
         let mut sampled = Vec::new();
-        for (i, item) in probe.frames.iter().enumerate() {
+        let frames = Timed {
+            rx: &probe.frames,
+            deadline: until,
+        };
+        for (i, item) in frames.enumerate() {
             let f = item.map_err(|e| Error::input(path, e))?;
             if i % stride == 0 && sampled.len() < PLATE_SAMPLES {
                 sampled.push(f.bgr);
@@ -146,7 +195,11 @@ pub fn analyse(
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;
     let mut decoded = 0usize;
-    for item in stream.frames.iter() {
+    let frames_in = Timed {
+        rx: &stream.frames,
+        deadline: until,
+    };
+    for item in frames_in {
         let frame = item.map_err(|e| Error::input(path, e))?;
         decoded += 1;
         if let Some(p) = &prev {
@@ -260,7 +313,6 @@ pub fn analyse(
             width: info.width,
             height: info.height,
             duration_s: r4(decoded as f64 / info.fps),
-            analysis_s: r4(started.elapsed().as_secs_f64()),
             morphing_score: r4(family[0]),
             missing_limbs_score: r4(family[1]),
             implausible_motion_score: r4(family[2]),
@@ -283,6 +335,7 @@ pub fn analyse(
             .collect(),
         pictures: Vec::new(),
         files: Vec::new(),
+        analysis_s: r4(started.elapsed().as_secs_f64()),
         warnings: if info.fps_guessed {
             vec![format!(
                 "{}: no usable frame rate in the container; assuming {} fps",
@@ -349,6 +402,7 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
         raw: Vec::new(),
         pictures: Vec::new(),
         files: Vec::new(),
+        analysis_s: 0.0,
     }
 }
 
@@ -370,14 +424,35 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         opts.jobs
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs).build()?;
+    let records = opts.out.join(record::DIR);
+    std::fs::create_dir_all(&records)
+        .with_context(|| format!("{}: cannot create", records.display()))?;
+    record::remove_stale_temporaries(&opts.out);
+    let settings = serde_json::json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "schema_version": crate::SCHEMA_VERSION,
+        "config": opts.config,
+        "calibration": opts.calibration,
+        "fps_override": opts.fps,
+        "report": opts.report,
+    });
+    let resumed = std::sync::atomic::AtomicUsize::new(0);
     let bar = progress(inputs.len(), opts.quiet);
     let videos: Vec<VideoResult> = pool.install(|| {
         inputs
             .par_iter()
             .enumerate()
             .map(|(index, input)| {
+                if opts.resume {
+                    if let Some(r) = record::load(&opts.out, index, input, &settings) {
+                        resumed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        bar.inc(1);
+                        return r;
+                    }
+                }
+                let until = deadline(opts.timeout);
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    analyse(input, &opts.config, &opts.calibration, opts.fps)
+                    analyse(input, &opts.config, &opts.calibration, opts.fps, until)
                 }));
                 let mut r = caught
                     .unwrap_or_else(|p| {
@@ -397,8 +472,11 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
                         }
                         error_result(input, &e)
                     });
-                if let Some(w) = write_video_files(opts, index, input, &mut r) {
+                if let Some(w) = write_video_files(opts, index, input, &mut r, until) {
                     r.warnings.push(w);
+                }
+                if let Err(e) = record::save(&opts.out, index, input, &settings, &r) {
+                    r.warnings.push(format!("not recorded for --resume: {e}"));
                 }
                 if !opts.quiet {
                     for w in &r.warnings {
@@ -419,12 +497,13 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         "config": opts.config,
         "calibration": opts.calibration,
         "fps_override": opts.fps,
-        "jobs": jobs,
+    "jobs": jobs,
+        "resumed": resumed.load(std::sync::atomic::Ordering::Relaxed),
         "inputs": inputs.iter().map(|i| i.path.to_string_lossy().to_string()).collect::<Vec<_>>(),
         "warnings": videos.iter().flat_map(|v| v.warnings.clone()).collect::<Vec<_>>(),
         "timings": {
             "total_s": r4(started.elapsed().as_secs_f64()),
-            "per_video_s": videos.iter().map(|v| v.row.analysis_s).collect::<Vec<_>>(),
+            "per_video_s": videos.iter().map(|v| v.analysis_s).collect::<Vec<_>>(),
         },
     });
     let results = ScanResults { videos, run };

@@ -83,6 +83,12 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
                 kind: InputKind::Unreadable(crate::error::one_line(&e.to_string())),
             }),
             Ok(m) if m.is_dir() => walk(p, &mut seen_dirs, &mut out),
+            Ok(m) if !m.is_file() => out.push(Input {
+                path: p.clone(),
+                kind: InputKind::Unreadable(
+                    "not a regular file (a pipe, socket or device would block)".into(),
+                ),
+            }),
             Ok(_) => out.push(Input {
                 path: p.clone(),
                 kind: InputKind::File,
@@ -95,9 +101,10 @@ pub fn discover(paths: &[PathBuf]) -> Vec<Input> {
 /// True for an output folder of an earlier scan (its run.json names physlint): its charts and
 /// evidence pictures are not inputs.
 fn is_scan_output(dir: &Path) -> bool {
-    std::fs::read_to_string(dir.join("run.json"))
-        .map(|t| t.contains("\"tool\": \"physlint\""))
-        .unwrap_or(false)
+    dir.join(".physlint").is_dir()
+        || std::fs::read_to_string(dir.join("run.json"))
+            .map(|t| t.contains("\"tool\": \"physlint\""))
+            .unwrap_or(false)
 }
 
 fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Input>) {
@@ -128,6 +135,13 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, out: &mut Vec<Input>) {
     for p in entries {
         match std::fs::metadata(&p) {
             Ok(m) if m.is_dir() => dirs.push(p),
+            Ok(m) if !m.is_file() && is_video(&p) => out.push(Input {
+                path: p.clone(),
+                kind: InputKind::Unreadable(
+                    "not a regular file (a pipe, socket or device would block)".into(),
+                ),
+            }),
+            Ok(m) if !m.is_file() => {}
             Ok(_) if is_video(&p) => videos.push(p),
             Ok(_) if is_image(&p) => images.push(p),
             Ok(_) => {}
