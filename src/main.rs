@@ -7,6 +7,13 @@ use physlint::config::Config;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // A file-size limit (ulimit -f, a full quota) must surface as a write error naming the file,
+    // not kill the process with SIGXFSZ.
+    #[cfg(unix)]
+    // SAFETY: setting a signal to SIG_IGN before any thread starts has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
