@@ -13,6 +13,8 @@ pub mod error;
 pub mod eval;
 pub mod flow;
 pub mod gate;
+#[cfg(test)]
+mod proptests;
 pub mod report;
 pub mod results;
 pub mod stats;

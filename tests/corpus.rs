@@ -189,7 +189,10 @@ fn every_malformed_or_odd_input_gets_its_expected_status() {
     );
 
     // Image sequences: one corrupt frame; one frame of another size.
-    for (folder, want) in [("seq_corrupt", Want::Err("f05.png: unreadable")), ("seq_mixed_size", Want::Ok)] {
+    for (folder, want) in [
+        ("seq_corrupt", Want::Err("f05.png: unreadable")),
+        ("seq_mixed_size", Want::Ok),
+    ] {
         let s = add(folder, want);
         std::fs::create_dir_all(&s).unwrap();
         ffmpeg(&[
