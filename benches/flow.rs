@@ -26,6 +26,18 @@ fn gray_pair(w: i32, h: i32) -> (Mat, Mat) {
 fn bench(c: &mut Criterion) {
     opencv::core::set_num_threads(1).unwrap();
     let (a, b) = gray_pair(320, 240);
+    {
+        use opencv::video::{DISOpticalFlow, DISOpticalFlowTraitConst, DenseOpticalFlowTrait};
+        let mut dis = DISOpticalFlow::create(opencv::video::DISOpticalFlow_PRESET_FAST).unwrap();
+        c.bench_function("DIS alone, one direction, 320x240 Fast", |bch| {
+            bch.iter(|| {
+                let mut f = Mat::default();
+                dis.calc(&a, &b, &mut f).unwrap();
+                f
+            })
+        });
+        let _ = dis.get_finest_scale();
+    }
     for preset in [FlowPreset::Ultrafast, FlowPreset::Fast, FlowPreset::Medium] {
         let cfg = Config {
             flow_preset: preset,

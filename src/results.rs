@@ -212,6 +212,10 @@ pub struct VideoResult {
     /// exporters use them and the batch drops them.
     #[serde(skip)]
     pub pictures: Vec<Picture>,
+    /// The frame the trajectory picture is drawn over (one of the background-plate samples,
+    /// the one nearest the frame with the most visible tracks).
+    #[serde(skip)]
+    pub backdrop: Option<Picture>,
     /// Per-video files written (charts, evidence), relative to the output folder.
     pub files: Vec<String>,
     /// Wall-clock analysis time (s): kept out of the tables (it varies from run to run), in run.json.

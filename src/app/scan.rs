@@ -93,7 +93,9 @@ pub fn grab_pictures(
         analysis_width: EVIDENCE_WIDTH,
         ..cfg.clone()
     };
-    let Ok(stream) = video::open(input, &cfg, fps) else {
+    let keep_set = wanted.clone();
+    let keep: video::Keep = Box::new(move |i, _| (i <= last).then(|| keep_set.contains(&i)));
+    let Ok(stream) = video::open_some(input, &cfg, fps, Some(keep)) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -104,26 +106,24 @@ pub fn grab_pictures(
     for item in frames {
         let Ok(f) = item else { break };
         if wanted.contains(&f.index) {
-            let mut rgb = opencv::core::Mat::default();
-            use opencv::prelude::*;
-            if opencv::imgproc::cvt_color_def(&f.bgr, &mut rgb, opencv::imgproc::COLOR_BGR2RGB)
-                .is_ok()
-            {
-                if let (Ok(bytes), Ok(size)) = (rgb.data_bytes(), rgb.size()) {
-                    out.push(crate::results::Picture {
-                        frame: f.index,
-                        width: size.width as u32,
-                        height: size.height as u32,
-                        rgb: bytes.to_vec(),
-                    });
-                }
-            }
-        }
-        if f.index >= last {
-            break;
+            out.extend(to_picture(f.index, &f.bgr));
         }
     }
     out
+}
+
+/// A BGR frame as a plain RGB picture.
+fn to_picture(frame: usize, bgr: &opencv::core::Mat) -> Option<crate::results::Picture> {
+    use opencv::prelude::*;
+    let mut rgb = opencv::core::Mat::default();
+    opencv::imgproc::cvt_color_def(bgr, &mut rgb, opencv::imgproc::COLOR_BGR2RGB).ok()?;
+    let size = rgb.size().ok()?;
+    Some(crate::results::Picture {
+        frame,
+        width: size.width as u32,
+        height: size.height as u32,
+        rgb: rgb.data_bytes().ok()?.to_vec(),
+    })
 }
 
 /// Draws a video's charts and evidence into its folder under `out`; returns a warning on failure.
@@ -137,14 +137,17 @@ fn write_video_files(
     if !opts.report || r.row.status != "ok" {
         return None;
     }
-    let wanted = report::evidence::wanted_frames(&r.events, &r.tracks, r.row.frames);
-    r.pictures = grab_pictures(input, &opts.config, opts.fps, &wanted, until);
+    let wanted = report::evidence::wanted_frames(&r.events, r.row.frames);
+    if !wanted.is_empty() {
+        r.pictures = grab_pictures(input, &opts.config, opts.fps, &wanted, until);
+    }
     let exporters: [&dyn report::VideoExporter; 2] = [
         &report::timeline::TimelineExporter,
         &report::evidence::EvidenceExporter,
     ];
     let res = report::write_video(&opts.out, index, r, &exporters);
     r.pictures = Vec::new();
+    r.backdrop = None;
     match res {
         Ok(files) => {
             r.files = files;
@@ -169,22 +172,24 @@ pub fn analyse(
     let path = &input.path;
     let video_name = path.to_string_lossy().to_string();
     // Pass 1: frames sampled across the video give the background plate (static cameras).
-    let plate = {
-        let probe = video::open(input, cfg, fps)?;
-        let n = probe.info.frame_count_hint.max(1) as usize;
-        let stride = (n / PLATE_SAMPLES).max(1);
+    let (plate, sampled) = {
+        // Only the sampled frames are converted; the rest are stepped over.
+        let keep: video::Keep = Box::new(|i, hint| {
+            let stride = (hint.max(1) as usize / PLATE_SAMPLES).max(1);
+            (i / stride < PLATE_SAMPLES).then_some(i % stride == 0)
+        });
+        let probe = video::open_some(input, cfg, fps, Some(keep))?;
         let mut sampled = Vec::new();
         let frames = Timed {
             rx: &probe.frames,
             deadline: until,
         };
-        for (i, item) in frames.enumerate() {
+        for item in frames {
             let f = item.map_err(|e| Error::input(path, e))?;
-            if i % stride == 0 && sampled.len() < PLATE_SAMPLES {
-                sampled.push(f.bgr);
-            }
+            sampled.push((f.index, f.bgr));
         }
-        median_plate(&sampled, cfg.seg_plate_diff)?
+        let mats: Vec<opencv::core::Mat> = sampled.iter().map(|(_, m)| m.clone()).collect();
+        (median_plate(&mats, cfg.seg_plate_diff)?, sampled)
     };
     let stream = video::open(input, cfg, fps)?;
     let info = stream.info.clone();
@@ -252,6 +257,12 @@ pub fn analyse(
     }
     let tracks = tracker.finish();
     let track_rows = track_rows(&video_name, &tracks, k);
+    let backdrop = report::evidence::representative_frame(&track_rows).and_then(|rep| {
+        sampled
+            .iter()
+            .min_by_key(|(i, _)| (*i as i64 - rep as i64).abs())
+            .and_then(|(i, m)| to_picture(*i, m))
+    });
     let ctx = checks::Context {
         frames: decoded,
         size: (info.analysis_width as f64, info.analysis_height as f64),
@@ -334,6 +345,7 @@ pub fn analyse(
             .map(|f| (f.kind.to_string(), f.raw))
             .collect(),
         pictures: Vec::new(),
+        backdrop,
         files: Vec::new(),
         analysis_s: r4(started.elapsed().as_secs_f64()),
         warnings: if info.fps_guessed {
@@ -401,8 +413,18 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
         warnings: Vec::new(),
         raw: Vec::new(),
         pictures: Vec::new(),
+        backdrop: None,
         files: Vec::new(),
         analysis_s: 0.0,
+    }
+}
+
+/// Bytes of an input (all frames of an image sequence): a proxy for its analysis time.
+fn input_bytes(input: &Input) -> u64 {
+    let len = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    match &input.kind {
+        video::InputKind::ImageSequence(files) => files.iter().map(|f| len(f)).sum(),
+        _ => len(&input.path),
     }
 }
 
@@ -438,16 +460,21 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
     });
     let resumed = std::sync::atomic::AtomicUsize::new(0);
     let bar = progress(inputs.len(), opts.quiet);
-    let videos: Vec<VideoResult> = pool.install(|| {
-        inputs
-            .par_iter()
-            .enumerate()
-            .map(|(index, input)| {
+    // Biggest inputs first, handed out one at a time (longest-processing-time scheduling), so a
+    // long video does not start last and run alone; results go back to input order.
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| (std::cmp::Reverse(input_bytes(&inputs[i])), i));
+    let mut done: Vec<(usize, VideoResult)> = pool.install(|| {
+        order
+            .into_iter()
+            .par_bridge()
+            .map(|index| {
+                let input = &inputs[index];
                 if opts.resume {
                     if let Some(r) = record::load(&opts.out, index, input, &settings) {
                         resumed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         bar.inc(1);
-                        return r;
+                        return (index, r);
                     }
                 }
                 let until = deadline(opts.timeout);
@@ -484,10 +511,12 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
                     }
                 }
                 bar.inc(1);
-                r
+                (index, r)
             })
             .collect()
     });
+    done.sort_by_key(|(i, _)| *i);
+    let videos: Vec<VideoResult> = done.into_iter().map(|(_, r)| r).collect();
     bar.finish_and_clear();
     let run = serde_json::json!({
         "tool": "physlint",

@@ -87,21 +87,47 @@ pub fn bilinear(img: &ArrayView2<f32>, x: f32, y: f32) -> f32 {
     top * (1.0 - fy) + bot * fy
 }
 
+/// Bilinear weights at (x, y), clamped to the border: (x0, y0, x1, y1, fx, fy). Same arithmetic
+/// as [`bilinear`].
+#[inline(always)]
+fn bilinear_weights(w: usize, h: usize, x: f32, y: f32) -> (usize, usize, usize, usize, f32, f32) {
+    let x = x.clamp(0.0, (w - 1) as f32);
+    let y = y.clamp(0.0, (h - 1) as f32);
+    // Non-negative after the clamp: truncation is floor.
+    let (x0, y0) = (x as usize, y as usize);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    (x0, y0, x1, y1, x - x0 as f32, y - y0 as f32)
+}
+
+/// Bilinear sample of channel `c` of an interleaved `ch`-channel row-major image of width `w`.
+#[inline(always)]
+fn sample(
+    data: &[f32],
+    w: usize,
+    ch: usize,
+    c: usize,
+    wt: (usize, usize, usize, usize, f32, f32),
+) -> f32 {
+    let (x0, y0, x1, y1, fx, fy) = wt;
+    let at = |x: usize, y: usize| data[(y * w + x) * ch + c];
+    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+    let bot = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+    top * (1.0 - fy) + bot * fy
+}
+
 /// Grey Mat (8-bit, continuous) → f32 array.
 pub fn gray_to_array(m: &Mat) -> opencv::Result<Array2<f32>> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
     let bytes = m.data_bytes()?;
-    Ok(Array2::from_shape_fn((h, w), |(y, x)| {
-        bytes[y * w + x] as f32
-    }))
+    let v: Vec<f32> = bytes[..h * w].iter().map(|&b| b as f32).collect();
+    Ok(Array2::from_shape_vec((h, w), v).expect("h × w values"))
 }
 
 fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
     let data: &[Vec2f] = m.data_typed()?;
-    Ok(Array3::from_shape_fn((h, w, 2), |(y, x, c)| {
-        data[y * w + x][c]
-    }))
+    let v: Vec<f32> = data[..h * w].iter().flat_map(|p| [p[0], p[1]]).collect();
+    Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 
 fn percentile(v: &mut [f32], q: f64) -> f32 {
@@ -157,31 +183,35 @@ impl FlowEngine {
         i1: &Array2<f32>,
     ) -> PairFlow {
         let (h, w) = i0.dim();
-        let bx = bwd.index_axis(ndarray::Axis(2), 0);
-        let by = bwd.index_axis(ndarray::Axis(2), 1);
-        let i1v = i1.view();
-        let mut occluded = Array2::from_elem((h, w), false);
+        let fw = fwd.as_slice().expect("flow in standard layout");
+        let bw = bwd.as_slice().expect("flow in standard layout");
+        let (a0, a1) = (
+            i0.as_slice().expect("standard layout"),
+            i1.as_slice().expect("standard layout"),
+        );
+        let mut occ = vec![false; h * w];
         let mut mags = Vec::with_capacity(h * w);
         let (mut werr, mut werr_all, mut nvalid, mut diff) = (0.0f64, 0.0f64, 0usize, 0.0f64);
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
         let grid = self.cfg.camera_grid.max(1);
         let (mut src, mut dst) = (Vec::new(), Vec::new());
+        let (alpha, beta) = (self.cfg.fb_alpha, self.cfg.fb_beta);
         for y in 0..h {
             for x in 0..w {
-                let (fx, fy) = (fwd[[y, x, 0]], fwd[[y, x, 1]]);
+                let p = y * w + x;
+                let (fx, fy) = (fw[2 * p], fw[2 * p + 1]);
                 let (qx, qy) = (x as f32 + fx, y as f32 + fy);
-                let (gx, gy) = (bilinear(&bx, qx, qy), bilinear(&by, qx, qy));
+                let wt = bilinear_weights(w, h, qx, qy);
+                let (gx, gy) = (sample(bw, w, 2, 0, wt), sample(bw, w, 2, 1, wt));
                 let outside = qx < 0.0 || qy < 0.0 || qx > (w - 1) as f32 || qy > (h - 1) as f32;
                 let e = (fx + gx).powi(2) + (fy + gy).powi(2);
-                let occ = outside
-                    || e > self.cfg.fb_alpha * (fx * fx + fy * fy + gx * gx + gy * gy)
-                        + self.cfg.fb_beta;
-                occluded[[y, x]] = occ;
+                let is_occ = outside || e > alpha * (fx * fx + fy * fy + gx * gx + gy * gy) + beta;
+                occ[p] = is_occ;
                 mags.push((fx * fx + fy * fy).sqrt());
-                let err = (bilinear(&i1v, qx, qy) - i0[[y, x]]).abs() as f64;
+                let err = (sample(a1, w, 1, 0, wt) - a0[p]).abs() as f64;
                 werr_all += err;
-                diff += (i1[[y, x]] - i0[[y, x]]).abs() as f64;
-                if !occ {
+                diff += (a1[p] - a0[p]).abs() as f64;
+                if !is_occ {
                     werr += err;
                     nvalid += 1;
                     if y % grid == grid / 2 && x % grid == grid / 2 {
@@ -191,6 +221,7 @@ impl FlowEngine {
                 }
             }
         }
+        let occluded = Array2::from_shape_vec((h, w), occ).expect("h × w values");
         let n = (h * w) as f64;
         let camera = camera::fit(
             &src,
@@ -201,17 +232,20 @@ impl FlowEngine {
         let mut res = Vec::with_capacity(h * w);
         for y in 0..h {
             for x in 0..w {
+                let p = y * w + x;
                 let (cfx, cfy) = camera.flow_at(x as f32 - hw, y as f32 - hh);
-                res.push(((fwd[[y, x, 0]] - cfx).powi(2) + (fwd[[y, x, 1]] - cfy).powi(2)).sqrt());
+                res.push(((fw[2 * p] - cfx).powi(2) + (fw[2 * p + 1] - cfy).powi(2)).sqrt());
             }
         }
         let mean =
             |v: &[f32]| (v.iter().map(|&m| m as f64).sum::<f64>() / v.len().max(1) as f64) as f32;
         let occluded_frac = (n - nvalid as f64) / n;
+        // Selection leaves the k-th value in place; a second selection on the same copy is exact.
+        let mut sorted_mags = mags.clone();
         let stats = FlowStats {
             flow_mean: mean(&mags),
-            flow_p50: percentile(&mut mags.clone(), 0.5),
-            flow_p95: percentile(&mut mags.clone(), 0.95),
+            flow_p50: percentile(&mut sorted_mags, 0.5),
+            flow_p95: percentile(&mut sorted_mags, 0.95),
             flow_max: mags.iter().copied().fold(0.0, f32::max),
             residual_mean: mean(&res),
             residual_p95: percentile(&mut res, 0.95),

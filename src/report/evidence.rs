@@ -36,15 +36,11 @@ pub fn representative_frame(tracks: &[TrackRow]) -> Option<usize> {
     count.into_iter().find(|(_, c)| *c == best).map(|(f, _)| f)
 }
 
-/// Every frame the evidence pictures of a video need.
-pub fn wanted_frames(events: &[EventRow], tracks: &[TrackRow], frames: usize) -> BTreeSet<usize> {
-    let mut s: BTreeSet<usize> = evidence_events(events)
+/// Every frame the evidence strips of a video need.
+pub fn wanted_frames(events: &[EventRow], frames: usize) -> BTreeSet<usize> {
+    evidence_events(events)
         .flat_map(|e| strip_frames(e, frames))
-        .collect();
-    if let Some(f) = representative_frame(tracks) {
-        s.insert(f);
-    }
-    s
+        .collect()
 }
 
 const TRACK_COLOURS: [RGBColor; 8] = [
@@ -192,7 +188,7 @@ fn strip(
 
 impl VideoExporter for EvidenceExporter {
     fn render_video(&self, v: &VideoResult) -> Result<Vec<(String, Vec<u8>)>> {
-        if v.pictures.is_empty() {
+        if v.pictures.is_empty() && v.backdrop.is_none() {
             return Ok(Vec::new());
         }
         let fail = |cause: String| Error::Output {
@@ -201,8 +197,11 @@ impl VideoExporter for EvidenceExporter {
         };
         let pics: BTreeMap<usize, &Picture> = v.pictures.iter().map(|p| (p.frame, p)).collect();
         let mut out = Vec::new();
-        if let Some(pic) = representative_frame(&v.tracks).and_then(|f| pics.get(&f)) {
-            out.push(("trajectory.png".into(), trajectory(v, pic).map_err(fail)?));
+        let at_rep = representative_frame(&v.tracks).and_then(|f| pics.get(&f).copied());
+        if let Some(pic) = v.backdrop.as_ref().or(at_rep) {
+            if !v.tracks.is_empty() {
+                out.push(("trajectory.png".into(), trajectory(v, pic).map_err(fail)?));
+            }
         }
         let track_boxes = boxes(&v.tracks);
         for e in evidence_events(&v.events) {

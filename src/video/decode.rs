@@ -93,6 +93,24 @@ impl Source {
     }
 }
 
+impl Source {
+    /// Steps over the next frame without converting it; Ok(false) at the end.
+    fn skip(&mut self) -> std::result::Result<bool, String> {
+        match self {
+            Source::Capture(cap) => cap
+                .grab()
+                .map_err(|e| format!("decode failed: {}", e.message)),
+            Source::Images(files, pos) => {
+                if *pos >= files.len() {
+                    return Ok(false);
+                }
+                *pos += 1;
+                Ok(true)
+            }
+        }
+    }
+}
+
 fn to_bgr(m: Mat) -> opencv::Result<Mat> {
     match m.channels() {
         3 => Ok(m),
@@ -166,6 +184,21 @@ fn open_capture(path: &Path) -> Result<videoio::VideoCapture> {
 /// Opens an input, decodes its first frame to learn its size, and starts the decoder thread.
 /// `fps_override` replaces the container's rate (and the image-sequence default).
 pub fn open(input: &Input, cfg: &Config, fps_override: Option<f64>) -> Result<FrameStream> {
+    open_some(input, cfg, fps_override, None)
+}
+
+/// Which frames a stream delivers, given (frame index, frame count hint or 0): `Some(true)`
+/// deliver, `Some(false)` step over without conversion, `None` stop reading.
+pub type Keep = Box<dyn Fn(usize, u64) -> Option<bool> + Send>;
+
+/// Like [`open`], but delivers only the frames `keep` accepts (all when None), stepping over the
+/// rest cheaply (demuxed and decoded, never converted or resized).
+pub fn open_some(
+    input: &Input,
+    cfg: &Config,
+    fps_override: Option<f64>,
+    keep: Option<Keep>,
+) -> Result<FrameStream> {
     let path = &input.path;
     let (mut source, container_fps, count_hint) = match &input.kind {
         InputKind::Unreadable(why) => return Err(Error::input(path, why)),
@@ -220,11 +253,27 @@ pub fn open(input: &Input, cfg: &Config, fps_override: Option<f64>) -> Result<Fr
     std::thread::Builder::new()
         .name("physlint-decode".into())
         .spawn(move || {
-            if tx.send(Ok(first)).is_err() {
-                return;
+            let wanted = |i: usize| keep.as_ref().map_or(Some(true), |k| k(i, count_hint));
+            match wanted(0) {
+                None => return,
+                Some(true) if tx.send(Ok(first)).is_err() => return,
+                _ => {}
             }
             let mut index = 1;
-            loop {
+            while let Some(deliver) = wanted(index) {
+                if !deliver {
+                    match source.skip() {
+                        Ok(true) => {
+                            index += 1;
+                            continue;
+                        }
+                        Ok(false) => break,
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            break;
+                        }
+                    }
+                }
                 let item = match source.next() {
                     Ok(None) => break,
                     Ok(Some(m)) => prepare(m, size, index, fps).map_err(|e| e.message),

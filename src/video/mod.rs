@@ -8,5 +8,5 @@
 mod decode;
 mod discover;
 
-pub use decode::{open, Frame, FrameStream, VideoInfo};
+pub use decode::{open, open_some, Frame, FrameStream, Keep, VideoInfo};
 pub use discover::{discover, Input, InputKind};

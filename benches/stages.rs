@@ -1,0 +1,86 @@
+//! Criterion benchmarks of the stages after flow, on a generated 320x240 clip of two discs (one
+//! thrown, one sliding) over a textured background: segmentation + association (one tracker
+//! update), the forward-backward/warp summary inside a flow pair, and the four checks on the
+//! finished tracks.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use opencv::core::{Mat, Point, Scalar};
+use opencv::imgproc;
+use physlint::checks::{run_all, Calibration, Context};
+use physlint::config::Config;
+use physlint::flow::{FlowEngine, PairFlow};
+use physlint::tracks::Tracker;
+use rand::SeedableRng;
+
+fn clip(n: usize) -> Vec<(Mat, Mat)> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let bg = physlint::synth::scene::background(&mut rng, 320, 240).unwrap();
+    (0..n)
+        .map(|t| {
+            let mut img = bg.clone();
+            let t = t as f64;
+            let (x, y) = (30.0 + 5.0 * t, 200.0 - 9.0 * t + 0.25 * t * t);
+            imgproc::circle(
+                &mut img,
+                Point::new(x as i32, y as i32),
+                12,
+                Scalar::new(30.0, 30.0, 220.0, 0.0),
+                -1,
+                imgproc::LINE_AA,
+                0,
+            )
+            .unwrap();
+            imgproc::circle(
+                &mut img,
+                Point::new(290 - 3 * t as i32, 120),
+                16,
+                Scalar::new(220.0, 90.0, 20.0, 0.0),
+                -1,
+                imgproc::LINE_AA,
+                0,
+            )
+            .unwrap();
+            let mut g = Mat::default();
+            imgproc::cvt_color_def(&img, &mut g, imgproc::COLOR_BGR2GRAY).unwrap();
+            (img, g)
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    opencv::core::set_num_threads(1).unwrap();
+    let cfg = Config::default();
+    let frames = clip(40);
+    let mut engine = FlowEngine::new(&cfg).unwrap();
+    let pairs: Vec<PairFlow> = (1..frames.len())
+        .map(|i| engine.pair(&frames[i - 1].1, &frames[i].1, i).unwrap())
+        .collect();
+    c.bench_function("tracker: 39 updates (segment + associate) 320x240", |b| {
+        b.iter(|| {
+            let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
+            for (i, p) in pairs.iter().enumerate() {
+                tr.update(i + 1, &frames[i + 1].0, p).unwrap();
+            }
+            tr.finish()
+        })
+    });
+    let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
+    for (i, p) in pairs.iter().enumerate() {
+        tr.update(i + 1, &frames[i + 1].0, p).unwrap();
+    }
+    let tracks = tr.finish();
+    let ctx = Context {
+        frames: frames.len(),
+        size: (320.0, 240.0),
+        cut: vec![false; frames.len()],
+        zoom: vec![1.0; frames.len()],
+    };
+    let cal = Calibration::default();
+    c.bench_function(
+        "checks: all four families on a 40-frame clip's tracks",
+        |b| b.iter(|| run_all(&tracks, &ctx, &cfg, &cal)),
+    );
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
