@@ -306,6 +306,7 @@ pub(crate) mod testkit {
             at_edge: false,
             jump: false,
             moving_frac: 1.0,
+            cam: [0.0; 2],
         }
     }
 
@@ -317,6 +318,7 @@ pub(crate) mod testkit {
             obs,
             lost: 0,
             end,
+            cam_acc: [0.0; 2],
         }
     }
 

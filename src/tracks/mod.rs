@@ -83,6 +83,9 @@ pub struct Obs {
     pub jump: bool,
     /// Share of the mask with residual motion.
     pub moving_frac: f64,
+    /// Camera-induced displacement of the track accumulated since its birth (px): the part of
+    /// its motion the camera explains.
+    pub cam: [f64; 2],
 }
 
 /// A track: its id, observations and end.
@@ -98,6 +101,8 @@ pub struct Track {
     pub end: EndReason,
     /// Frame of birth.
     pub born: usize,
+    /// Camera-induced displacement accumulated since birth, at its last known position (px).
+    pub cam_acc: [f64; 2],
 }
 
 impl Track {
@@ -217,10 +222,12 @@ impl Tracker {
             at_edge: self.at_edge(bbox),
             jump: false,
             moving_frac: d.moving_frac,
+            cam: [0.0; 2],
         }
     }
 
     fn push_visible(t: &mut Track, mut o: Obs) {
+        o.cam = t.cam_acc;
         if let Some(p) = t.last_visible() {
             let dt = (o.frame - p.frame).max(1) as f64;
             let raw = [(o.cx - p.cx) / dt, (o.cy - p.cy) / dt];
@@ -246,6 +253,14 @@ impl Tracker {
             }
         }
         let (dets, _) = self.seg.segment(bgr, pair)?;
+        let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
+        for t in self.active.iter_mut() {
+            if let Some(o) = t.obs.last() {
+                let (dx, dy) = pair.camera.flow_at((o.cx - hw) as f32, (o.cy - hh) as f32);
+                t.cam_acc[0] += dx as f64;
+                t.cam_acc[1] += dy as f64;
+            }
+        }
         let nt = self.active.len();
         let nd = dets.len();
         let preds: Vec<_> = self.active.iter().map(|t| self.predict(t, frame)).collect();
@@ -406,6 +421,7 @@ impl Tracker {
                     lost: 0,
                     end: EndReason::VideoEnd,
                     born: frame,
+                    cam_acc: [0.0; 2],
                 });
             } else {
                 self.seg.absorb(bgr, d.rect, &d.mask)?;
@@ -423,10 +439,19 @@ impl Tracker {
                 continue;
             }
             let first = vis[0];
-            let travelled = vis
-                .iter()
-                .map(|o| ((o.cx - first.cx).powi(2) + (o.cy - first.cy).powi(2)).sqrt())
-                .fold(0.0, f64::max);
+            // Travel in the image, and against the background (what the camera explains removed):
+            // a blob that never moved by either measure is background.
+            let travel = |rel: bool| {
+                vis.iter()
+                    .map(|o| {
+                        let k = if rel { 1.0 } else { 0.0 };
+                        let dx = o.cx - first.cx - k * (o.cam[0] - first.cam[0]);
+                        let dy = o.cy - first.cy - k * (o.cam[1] - first.cam[1]);
+                        (dx * dx + dy * dy).sqrt()
+                    })
+                    .fold(0.0, f64::max)
+            };
+            let travelled = travel(false).min(travel(true));
             let moving = vis.iter().map(|o| o.moving_frac).sum::<f64>() / vis.len() as f64;
             if travelled < 2.0 && moving < 0.3 {
                 ghosts.push((i, j));
