@@ -74,6 +74,9 @@ pub fn deadline(limit: Option<std::time::Duration>) -> Option<(Instant, f64)> {
     limit.map(|l| (Instant::now() + l, l.as_secs_f64()))
 }
 
+/// A video whose frames at analysis size fit in this many bytes is decoded once, not twice.
+pub const DECODE_ONCE_BYTES: u64 = 64 << 20;
+
 /// Width of the frames kept for evidence pictures (narrower videos keep their size).
 pub const EVIDENCE_WIDTH: u32 = 480;
 
@@ -171,28 +174,77 @@ pub fn analyse(
     let started = Instant::now();
     let path = &input.path;
     let video_name = path.to_string_lossy().to_string();
-    // Pass 1: frames sampled across the video give the background plate (static cameras).
-    let (plate, sampled) = {
-        // Only the sampled frames are converted; the rest are stepped over.
-        let keep: video::Keep = Box::new(|i, hint| {
-            let stride = (hint.max(1) as usize / PLATE_SAMPLES).max(1);
-            (i / stride < PLATE_SAMPLES).then_some(i % stride == 0)
-        });
-        let probe = video::open_some(input, cfg, fps, Some(keep))?;
-        let mut sampled = Vec::new();
-        let frames = Timed {
-            rx: &probe.frames,
-            deadline: until,
-        };
-        for item in frames {
-            let f = item.map_err(|e| Error::input(path, e))?;
-            sampled.push((f.index, f.bgr));
-        }
-        let mats: Vec<opencv::core::Mat> = sampled.iter().map(|(_, m)| m.clone()).collect();
-        (median_plate(&mats, cfg.seg_plate_diff)?, sampled)
+    // Pass 1: frames sampled across the video give the background plate (static cameras). A
+    // short video is decoded once: all its frames are kept for pass 2. A longer one is decoded
+    // twice, pass 1 stepping over all but the sampled frames, so memory stays flat.
+    let fits = |info: &video::VideoInfo| {
+        let bytes = info.analysis_width as u64 * info.analysis_height as u64 * 4;
+        info.frame_count_hint > 0 && info.frame_count_hint * bytes <= DECODE_ONCE_BYTES
     };
-    let stream = video::open(input, cfg, fps)?;
-    let info = stream.info.clone();
+    let sample = |i: usize, hint: u64| {
+        let stride = (hint.max(1) as usize / PLATE_SAMPLES).max(1);
+        (i / stride < PLATE_SAMPLES).then_some(i.is_multiple_of(stride))
+    };
+    let keep: video::Keep = Box::new(move |i, info| {
+        if fits(info) {
+            Some(true)
+        } else {
+            sample(i, info.frame_count_hint)
+        }
+    });
+    let probe = video::open_some(input, cfg, fps, Some(keep))?;
+    let mut cache: Option<Vec<video::Frame>> = fits(&probe.info).then(Vec::new);
+    let mut sampled = Vec::new();
+    for item in (Timed {
+        rx: &probe.frames,
+        deadline: until,
+    }) {
+        let f = item.map_err(|e| Error::input(path, e))?;
+        if sample(f.index, probe.info.frame_count_hint) == Some(true) {
+            sampled.push((f.index, f.bgr.clone()));
+        }
+        if let Some(c) = cache.as_mut() {
+            c.push(f);
+            // The container under-declared its frames: fall back to decoding twice.
+            if c.len() as u64 > 2 * probe.info.frame_count_hint + 16 {
+                cache = None;
+            }
+        }
+    }
+    let mats: Vec<opencv::core::Mat> = sampled.iter().map(|(_, m)| m.clone()).collect();
+    let plate = median_plate(&mats, cfg.seg_plate_diff)?;
+    let (info, frames_in): (
+        video::VideoInfo,
+        Box<dyn Iterator<Item = std::result::Result<video::Frame, String>>>,
+    ) = match cache {
+        Some(c) => {
+            let limit = until;
+            (
+                probe.info.clone(),
+                Box::new(c.into_iter().map(move |f| match limit {
+                    Some((d, l)) if Instant::now() >= d => {
+                        Err(format!("timed out after {l} s (--timeout-per-video)"))
+                    }
+                    _ => Ok(f),
+                })),
+            )
+        }
+        None => {
+            let stream = video::open(input, cfg, fps)?;
+            let info = stream.info.clone();
+            let rx = stream.frames;
+            (
+                info,
+                Box::new(std::iter::from_fn(move || {
+                    Timed {
+                        rx: &rx,
+                        deadline: until,
+                    }
+                    .next()
+                })),
+            )
+        }
+    };
     let k = info.to_original();
     let mut engine = FlowEngine::new(cfg)?;
     let mut tracker = Tracker::new(cfg, info.analysis_width, info.analysis_height, plate)?;
@@ -200,10 +252,6 @@ pub fn analyse(
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;
     let mut decoded = 0usize;
-    let frames_in = Timed {
-        rx: &stream.frames,
-        deadline: until,
-    };
     for item in frames_in {
         let frame = item.map_err(|e| Error::input(path, e))?;
         decoded += 1;

@@ -130,12 +130,19 @@ fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 
-fn percentile(v: &mut [f32], q: f64) -> f32 {
-    if v.is_empty() {
+/// The `q`-quantile (nearest rank) of non-negative magnitudes, given as their IEEE bits: for
+/// non-negative floats the bit patterns sort like the values, and integer selection is faster.
+fn percentile(bits: &mut [u32], q: f64) -> f32 {
+    if bits.is_empty() {
         return 0.0;
     }
-    let k = ((v.len() - 1) as f64 * q).round() as usize;
-    *v.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+    let k = ((bits.len() - 1) as f64 * q).round() as usize;
+    f32::from_bits(*bits.select_nth_unstable(k).1)
+}
+
+/// Magnitudes (≥ 0) as sortable bits.
+fn magnitude_bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|m| m.max(0.0).to_bits()).collect()
 }
 
 /// Computes flow for consecutive frames of one video; keeps the DIS instance between pairs.
@@ -229,7 +236,7 @@ impl FlowEngine {
             self.cfg.camera_ransac_px,
             self.cfg.camera_ransac_iters,
         );
-        let mut res = Vec::with_capacity(h * w);
+        let mut res: Vec<f32> = Vec::with_capacity(h * w);
         for y in 0..h {
             for x in 0..w {
                 let p = y * w + x;
@@ -241,14 +248,15 @@ impl FlowEngine {
             |v: &[f32]| (v.iter().map(|&m| m as f64).sum::<f64>() / v.len().max(1) as f64) as f32;
         let occluded_frac = (n - nvalid as f64) / n;
         // Selection leaves the k-th value in place; a second selection on the same copy is exact.
-        let mut sorted_mags = mags.clone();
+        let mut sorted_mags = magnitude_bits(&mags);
+        let mut res_bits = magnitude_bits(&res);
         let stats = FlowStats {
             flow_mean: mean(&mags),
             flow_p50: percentile(&mut sorted_mags, 0.5),
             flow_p95: percentile(&mut sorted_mags, 0.95),
             flow_max: mags.iter().copied().fold(0.0, f32::max),
             residual_mean: mean(&res),
-            residual_p95: percentile(&mut res, 0.95),
+            residual_p95: percentile(&mut res_bits, 0.95),
             occluded_frac: occluded_frac as f32,
             warp_error: if nvalid > 0 {
                 (werr / nvalid as f64) as f32

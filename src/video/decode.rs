@@ -187,9 +187,9 @@ pub fn open(input: &Input, cfg: &Config, fps_override: Option<f64>) -> Result<Fr
     open_some(input, cfg, fps_override, None)
 }
 
-/// Which frames a stream delivers, given (frame index, frame count hint or 0): `Some(true)`
+/// Which frames a stream delivers, given (frame index, what is known of the video): `Some(true)`
 /// deliver, `Some(false)` step over without conversion, `None` stop reading.
-pub type Keep = Box<dyn Fn(usize, u64) -> Option<bool> + Send>;
+pub type Keep = Box<dyn Fn(usize, &VideoInfo) -> Option<bool> + Send>;
 
 /// Like [`open`], but delivers only the frames `keep` accepts (all when None), stepping over the
 /// rest cheaply (demuxed and decoded, never converted or resized).
@@ -250,10 +250,11 @@ pub fn open_some(
     let size = Size::new(aw, ah);
     let first = prepare(first, size, 0, fps).map_err(|e| Error::input(path, e.message))?;
     let (tx, rx) = bounded(CHANNEL_DEPTH);
+    let thread_info = info.clone();
     std::thread::Builder::new()
         .name("physlint-decode".into())
         .spawn(move || {
-            let wanted = |i: usize| keep.as_ref().map_or(Some(true), |k| k(i, count_hint));
+            let wanted = |i: usize| keep.as_ref().map_or(Some(true), |k| k(i, &thread_info));
             match wanted(0) {
                 None => return,
                 Some(true) if tx.send(Ok(first)).is_err() => return,
