@@ -19,7 +19,12 @@ impl Check for MissingLimbs {
             let cands = steps(t, tracks, ctx);
             let best = cands
                 .iter()
-                .filter(|st| st.articulated && st.d_colour < 30.0 && st.d_area.abs() < 0.35)
+                .filter(|st| {
+                    st.articulated
+                        && st.d_colour < 30.0
+                        && st.d_area.abs() < 0.35
+                        && !st.occlusion_like
+                })
                 .map(|st| {
                     (
                         (st.d_ext.abs() / 2.0 + st.d_area.abs() / (4.0 * st.noise[0] + 0.04))

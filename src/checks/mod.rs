@@ -184,6 +184,28 @@ pub struct Step {
     pub articulated: bool,
     /// The run's own frame-to-frame noise of ln(area), colour and ln(aspect) (medians).
     pub noise: [f64; 3],
+    /// The size change looks like the object sliding behind (or out from behind) something
+    /// still: one side of its box stays put while the object moves towards (or away from) it.
+    pub occlusion_like: bool,
+}
+
+/// Around step `i` of a run: the area changes while one side of the box stays within 2 px and
+/// the centroid travels at least 3 px along that side's axis, as when an object passes an occluder.
+fn occlusion_like(run: &[&Obs], i: usize, d_area: f64) -> bool {
+    const W: usize = 4;
+    if d_area.abs() < 0.1 {
+        return false;
+    }
+    let win = &run[i.saturating_sub(2)..(i + W).min(run.len())];
+    let spread = |f: &dyn Fn(&Obs) -> f64| {
+        let v: Vec<f64> = win.iter().map(|o| f(o)).collect();
+        v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+    };
+    let (first, last) = (win[0], win[win.len() - 1]);
+    let (mx, my) = ((last.cx - first.cx).abs(), (last.cy - first.cy).abs());
+    let still_x = spread(&|o| o.bbox[0]) <= 2.0 || spread(&|o| o.bbox[0] + o.bbox[2]) <= 2.0;
+    let still_y = spread(&|o| o.bbox[1]) <= 2.0 || spread(&|o| o.bbox[1] + o.bbox[3]) <= 2.0;
+    (still_x && mx >= 3.0) || (still_y && my >= 3.0)
 }
 
 /// Candidate appearance steps of a track, away from edges, cuts and other objects.
@@ -276,6 +298,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 abrupt: if abrupt >= 0.5 { 1.0 } else { abrupt },
                 articulated,
                 noise,
+                occlusion_like: occlusion_like(&run, i, d_area),
             });
         }
     }

@@ -19,6 +19,7 @@ impl Check for Morphing {
             let cands = steps(t, tracks, ctx);
             let best = cands
                 .iter()
+                .filter(|st| !st.occlusion_like)
                 .map(|st| {
                     (
                         (st.d_area.abs() / 0.3)
@@ -87,5 +88,44 @@ mod tests {
         );
         let f = Morphing.find(&[slide(Some(20))], &ctx(40), &cfg);
         assert_eq!(f[0].frame_start, 20);
+    }
+
+    /// A grey square (side 30) sliding right at 4 px/frame behind a still occluder whose left
+    /// side is at x = 200: its visible box keeps its right side at 200 and shrinks. No morph. The
+    /// same shrink centred on the object (its box shrinking from both sides) is one.
+    #[test]
+    fn sliding_behind_an_occluder_is_not_a_morph_but_shrinking_in_place_is() {
+        let cfg = Config::default();
+        let mk = |behind: bool| {
+            let o = (0..40)
+                .map(|f| {
+                    let cx = 120.0 + 4.0 * f as f64;
+                    let (x0, x1) = (cx - 15.0, cx + 15.0);
+                    let (x0, x1) = if behind {
+                        (x0, x1.min(200.0))
+                    } else if f >= 20 {
+                        (cx - 6.0, cx + 6.0)
+                    } else {
+                        (x0, x1)
+                    };
+                    let mut ob = obs(f, (x0 + x1) / 2.0, 120.0, 30.0, [90.0; 3]);
+                    ob.bbox = [x0, 105.0, (x1 - x0).max(1.0), 30.0];
+                    ob.area = (x1 - x0).max(1.0) * 30.0;
+                    ob
+                })
+                .take_while(|o| o.bbox[2] > 4.0)
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let raw = |t: Track| {
+            Morphing
+                .find(&[t], &ctx(40), &cfg)
+                .iter()
+                .map(|f| f.raw)
+                .fold(0.0, f64::max)
+        };
+        let (behind, in_place) = (raw(mk(true)), raw(mk(false)));
+        assert!(behind < 0.5, "occluded slide scored {behind}");
+        assert!(in_place > 2.0, "in-place shrink scored {in_place}");
     }
 }
