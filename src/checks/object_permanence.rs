@@ -70,6 +70,8 @@ impl Check for ObjectPermanence {
                 && first.area >= 0.6 * m
                 && !overlaps_other(tracks, t.id, first.frame, first.bbox)
                 && !overlaps_other(tracks, t.id, first.frame - 1, first.bbox)
+                // A fragment that another track swallows next frame did not appear: it split off.
+                && !overlaps_other(tracks, t.id, first.frame + 1, first.bbox)
             {
                 out.push(Finding {
                     family: "object_permanence",
@@ -143,5 +145,30 @@ mod tests {
                 &Config::default()
             )
             .is_empty());
+    }
+
+    /// A fragment born at frame 20 beside a body whose box grows over it from frame 21 on split
+    /// off that object; it did not appear out of nothing.
+    #[test]
+    fn a_fragment_swallowed_next_frame_did_not_appear() {
+        let fragment = track(2, walk(20..50, 40.0), EndReason::VideoEnd);
+        let body: Vec<Obs> = (0..50)
+            .map(|f| {
+                let mut o = obs(f, 2.0 * f as f64 + 120.0, 120.0, 24.0, [0.0, 200.0, 0.0]);
+                if f >= 21 {
+                    o.bbox = [o.cx - 90.0, 90.0, 110.0, 60.0];
+                }
+                o
+            })
+            .collect();
+        let body = track(1, body, EndReason::VideoEnd);
+        let alone = ObjectPermanence.find(
+            std::slice::from_ref(&fragment),
+            &ctx(60),
+            &Config::default(),
+        );
+        assert!(alone.iter().any(|f| f.kind == "appear"), "{alone:?}");
+        let f = ObjectPermanence.find(&[body, fragment], &ctx(60), &Config::default());
+        assert!(f.iter().all(|f| f.kind != "appear"), "{f:?}");
     }
 }
