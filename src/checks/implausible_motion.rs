@@ -16,6 +16,27 @@ fn norm(v: (f64, f64)) -> f64 {
     (v.0 * v.0 + v.1 * v.1).sqrt()
 }
 
+/// Both sides of the box move with the centroid along its main axis of motion (by at least half
+/// of it). When an object slides behind or out from behind something, only one side jumps: the
+/// visible part's centroid moves without the object having teleported.
+fn whole_box_moves(a: &Obs, b: &Obs) -> bool {
+    let (dx, dy) = disp(a, b);
+    let (lo, hi, d) = if dx.abs() >= dy.abs() {
+        (
+            b.bbox[0] - a.bbox[0],
+            (b.bbox[0] + b.bbox[2]) - (a.bbox[0] + a.bbox[2]),
+            dx,
+        )
+    } else {
+        (
+            b.bbox[1] - a.bbox[1],
+            (b.bbox[1] + b.bbox[3]) - (a.bbox[1] + a.bbox[3]),
+            dy,
+        )
+    };
+    lo * d > 0.0 && hi * d > 0.0 && lo.abs().min(hi.abs()) >= 0.5 * d.abs()
+}
+
 fn finding(
     kind: &'static str,
     t: &Track,
@@ -106,7 +127,7 @@ impl Check for ImplausibleMotion {
                     ];
                     let base = around.iter().flatten().copied().fold(0.0, f64::max);
                     let jump = norm(d[i]) - base;
-                    if jump > 0.3 * s && clean_pair(i) {
+                    if jump > 0.3 * s && clean_pair(i) && whole_box_moves(run[i], run[i + 1]) {
                         let o = run[i + 1];
                         out.push(finding("teleport", t, o, o.frame, jump / (0.3 * s + 4.0 * jitter), format!("track {} jumps {:.1} px in one frame ({:.1} object sizes) while moving {:.1} px/frame around it", t.id, norm(d[i]), jump / s, base)));
                     }
@@ -262,6 +283,25 @@ mod tests {
             found.iter().any(|&(k, f, _)| k == "teleport" && f == 30),
             "{found:?}"
         );
+    }
+
+    /// The same centroid jump when only the box's leading side jumps (the object coming out from
+    /// behind something: its visible part widens at once) is not a teleport.
+    #[test]
+    fn a_one_sided_box_jump_is_not_a_teleport() {
+        let n = 60;
+        let mut p = ballistic(n, 0.7);
+        for q in p.iter_mut().skip(30) {
+            q.0 += 80.0;
+        }
+        let mut t = ball(&p);
+        for o in t.obs.iter_mut().filter(|o| o.frame >= 30) {
+            // Left side keeps its path (as if nothing jumped), right side carries the jump.
+            let left = o.bbox[0] - 80.0;
+            o.bbox = [left, o.bbox[1], o.bbox[2] + 80.0, o.bbox[3]];
+        }
+        let found = kinds(&[t, floor_walker(n)], n);
+        assert!(found.iter().all(|&(k, _, _)| k != "teleport"), "{found:?}");
     }
 
     #[test]
