@@ -37,6 +37,32 @@ fn whole_box_moves(a: &Obs, b: &Obs) -> bool {
     lo * d > 0.0 && hi * d > 0.0 && lo.abs().min(hi.abs()) >= 0.5 * d.abs()
 }
 
+/// Over the steps `a → b` of `pairs`, the box's two sides move with the centroid along the main
+/// axis (see [`whole_box_moves`]); vacuously true for slow motion (under 1 px/frame on average).
+fn box_follows(pairs: &[(&Obs, &Obs)]) -> bool {
+    if pairs.is_empty() {
+        return true;
+    }
+    let k = pairs.len() as f64;
+    let (mut d, mut lo, mut hi) = ([0.0f64; 2], [0.0f64; 2], [0.0f64; 2]);
+    for (a, b) in pairs {
+        let (dx, dy) = disp(a, b);
+        d[0] += dx / k;
+        d[1] += dy / k;
+        lo[0] += (b.bbox[0] - a.bbox[0]) / k;
+        lo[1] += (b.bbox[1] - a.bbox[1]) / k;
+        hi[0] += ((b.bbox[0] + b.bbox[2]) - (a.bbox[0] + a.bbox[2])) / k;
+        hi[1] += ((b.bbox[1] + b.bbox[3]) - (a.bbox[1] + a.bbox[3])) / k;
+    }
+    let ax = if d[0].abs() >= d[1].abs() { 0 } else { 1 };
+    if d[ax].abs() < 1.0 {
+        return true;
+    }
+    lo[ax] * d[ax] > 0.0
+        && hi[ax] * d[ax] > 0.0
+        && lo[ax].abs().min(hi[ax].abs()) >= 0.5 * d[ax].abs()
+}
+
 fn finding(
     kind: &'static str,
     t: &Track,
@@ -147,11 +173,17 @@ impl Check for ImplausibleMotion {
                     let contact = (i.saturating_sub(3)..(i + 5).min(n))
                         .any(|j| floor - (run[j].bbox[1] + run[j].bbox[3]) < 0.4 * s);
                     let reversal_x = vb.0 * va.0 < 0.0;
+                    let steps_of = |r: std::ops::Range<usize>| -> Vec<(&Obs, &Obs)> {
+                        r.map(|j| (run[j], run[j + 1])).collect()
+                    };
                     if dv > 4.0 * g + 1.0
                         && !contact
                         && !reversal_x
                         && clean_pair(i - 1)
                         && clean_pair(i)
+                        // A box that stops following its centroid is being cut by something in front.
+                        && box_follows(&steps_of(i - 3..i))
+                        && box_follows(&steps_of(i + 1..i + 4))
                     {
                         let raw = (dv - 4.0 * g) / (norm(vb) + 1.0 + 4.0 * jitter);
                         out.push(finding("speed_jump", t, o, o.frame + 1, raw, format!("track {} changes velocity by {:.1} px/frame ({:.1} → {:.1}) in mid-air with no contact", t.id, dv, norm(vb), norm(va))));
@@ -302,6 +334,23 @@ mod tests {
         }
         let found = kinds(&[t, floor_walker(n)], n);
         assert!(found.iter().all(|&(k, _, _)| k != "teleport"), "{found:?}");
+    }
+
+    #[test]
+    fn box_follows_its_centroid_unless_one_side_is_held() {
+        let mk = |x0: f64, x1: f64| {
+            let mut o = obs(0, (x0 + x1) / 2.0, 100.0, 20.0, [0.0; 3]);
+            o.bbox = [x0, 90.0, x1 - x0, 20.0];
+            o
+        };
+        let (a, b, c) = (mk(100.0, 120.0), mk(106.0, 126.0), mk(112.0, 132.0));
+        assert!(box_follows(&[(&a, &b), (&b, &c)]));
+        // Right side held at 120 (entering behind something) while the left side moves on.
+        let (b2, c2) = (mk(106.0, 120.0), mk(112.0, 120.0));
+        assert!(!box_follows(&[(&a, &b2), (&b2, &c2)]));
+        // Slow motion is never judged.
+        let (b3, c3) = (mk(100.5, 120.0), mk(101.0, 120.0));
+        assert!(box_follows(&[(&a, &b3), (&b3, &c3)]));
     }
 
     #[test]
