@@ -174,6 +174,12 @@ fn strip(
                 };
                 root.draw(&Rectangle::new(r, style)).map_err(err)?;
             }
+            // A dark plate under the label keeps it readable on bright frames.
+            root.draw(&Rectangle::new(
+                [(x0, y0), (x0 + 118, y0 + 18)],
+                BLACK.mix(0.6).filled(),
+            ))
+            .map_err(err)?;
             root.draw(&Text::new(
                 format!("{label}: frame {f}"),
                 (x0 + 4, y0 + 3),
