@@ -43,6 +43,11 @@ pub struct Config {
     pub cut_warp_ratio: f64,
     /// Scene cut: minimum raw mean absolute frame difference (grey levels).
     pub cut_min_diff: f64,
+    /// Scene cut, second rule: this lower occluded share suffices when flow explains almost
+    /// nothing (warp error at least `cut_warp_ratio_strict` of the raw difference).
+    pub cut_occluded_frac_loose: f64,
+    /// Scene cut, second rule: warp error / raw frame difference above this.
+    pub cut_warp_ratio_strict: f64,
     /// A video whose decoded frames are fewer than this share of the container's frame count is truncated.
     pub truncated_share: f64,
     /// Segmentation: residual flow (analysis px/frame) above this (plus 2 × the frame's median) is motion.
@@ -88,6 +93,8 @@ impl Default for Config {
             cut_occluded_frac: 0.8,
             cut_warp_ratio: 0.72,
             cut_min_diff: 15.0,
+            cut_occluded_frac_loose: 0.6,
+            cut_warp_ratio_strict: 0.85,
             truncated_share: 0.75,
             flag_threshold: 0.5,
             event_min_score: 0.3,

@@ -266,9 +266,12 @@ impl FlowEngine {
             warp_error_all: (werr_all / n) as f32,
             frame_diff: (diff / n) as f32,
         };
-        let scene_cut = occluded_frac > self.cfg.cut_occluded_frac
-            && stats.frame_diff as f64 > self.cfg.cut_min_diff
-            && stats.warp_error_all as f64 > self.cfg.cut_warp_ratio * stats.frame_diff as f64;
+        let (diff, warp_all) = (stats.frame_diff as f64, stats.warp_error_all as f64);
+        let c = &self.cfg;
+        let scene_cut = diff > c.cut_min_diff
+            && ((occluded_frac > c.cut_occluded_frac && warp_all > c.cut_warp_ratio * diff)
+                || (occluded_frac > c.cut_occluded_frac_loose
+                    && warp_all > c.cut_warp_ratio_strict * diff));
         PairFlow {
             frame,
             fwd,
