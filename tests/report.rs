@@ -154,4 +154,19 @@ fn scan_writes_charts_evidence_and_a_page_that_renders_in_chromium() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(parsed, events);
+
+    // Scanning fewer inputs into the same folder leaves no pictures of the earlier run behind.
+    let smooth_dir = out.join("videos/0001_a_smooth__throw");
+    std::fs::write(smooth_dir.join("event_009_teleport.png"), b"stale").unwrap();
+    let (code, err) = physlint(&[
+        "scan",
+        "-q",
+        clips.join("a smooth, throw.mp4").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(smooth_dir.join("timeline.png").is_file());
+    assert!(!smooth_dir.join("event_009_teleport.png").exists());
+    assert!(!jump.exists(), "the other video's folder is gone");
 }

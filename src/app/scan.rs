@@ -565,6 +565,14 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
     });
     done.sort_by_key(|(i, _)| *i);
     let videos: Vec<VideoResult> = done.into_iter().map(|(_, r)| r).collect();
+    // Folders of videos that have charts now; an earlier run's others go.
+    let keep: Vec<String> = videos
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.files.is_empty())
+        .map(|(i, v)| report::video_dir(i, &v.row))
+        .collect();
+    report::remove_stale_video_dirs(&opts.out, &keep);
     bar.finish_and_clear();
     let run = serde_json::json!({
         "tool": "physlint",

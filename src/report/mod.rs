@@ -61,8 +61,16 @@ pub fn video_dir(index: usize, row: &VideoRow) -> String {
     format!("videos/{:04}_{slug}", index + 1)
 }
 
+/// True for the names the per-video exporters write.
+fn is_video_file(name: &str) -> bool {
+    (name.starts_with("event_") && name.ends_with(".png"))
+        || name == "trajectory.png"
+        || name.starts_with("timeline.")
+}
+
 /// Renders every per-video exporter for the `index`-th input and writes the files atomically;
-/// returns the files written, relative to `dir`.
+/// removes files an earlier run left in the video's folder that this one did not write. Returns
+/// the files written, relative to `dir`.
 pub fn write_video(
     dir: &Path,
     index: usize,
@@ -71,8 +79,8 @@ pub fn write_video(
 ) -> Result<Vec<String>> {
     let rel = video_dir(index, &video.row);
     let sub = dir.join(&rel);
-    let mut made = false;
-    let mut written = Vec::new();
+    let mut made = sub.is_dir();
+    let mut names = Vec::new();
     for e in exporters {
         for (name, bytes) in e.render_video(video)? {
             if !made {
@@ -83,10 +91,39 @@ pub fn write_video(
                 made = true;
             }
             write_atomic(&sub.join(&name), &bytes)?;
-            written.push(format!("{rel}/{name}"));
+            names.push(name);
         }
     }
-    Ok(written)
+    if let Ok(rd) = std::fs::read_dir(&sub) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if is_video_file(&name) && !names.contains(&name) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(names.into_iter().map(|n| format!("{rel}/{n}")).collect())
+}
+
+/// Removes the per-video folders under `dir/videos` that belong to none of `keep` (folder names
+/// from [`video_dir`]), e.g. inputs of an earlier run into the same folder.
+pub fn remove_stale_video_dirs(dir: &Path, keep: &[String]) {
+    let Ok(rd) = std::fs::read_dir(dir.join("videos")) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let rel = format!("videos/{}", e.file_name().to_string_lossy());
+        if e.path().is_dir() && !keep.contains(&rel) {
+            if let Ok(files) = std::fs::read_dir(e.path()) {
+                for f in files.flatten() {
+                    if is_video_file(&f.file_name().to_string_lossy()) {
+                        let _ = std::fs::remove_file(f.path());
+                    }
+                }
+            }
+            let _ = std::fs::remove_dir(e.path());
+        }
+    }
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, then rename.
