@@ -247,17 +247,6 @@ impl GateConfig {
     }
 }
 
-/// A family score of a video row by family name.
-pub fn family_score(v: &VideoRow, family: &str) -> f64 {
-    match family {
-        "morphing" => v.morphing_score,
-        "missing_limbs" => v.missing_limbs_score,
-        "implausible_motion" => v.implausible_motion_score,
-        "object_permanence" => v.object_permanence_score,
-        _ => 0.0,
-    }
-}
-
 /// The gate's decision on one video.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoVerdict {
@@ -353,7 +342,7 @@ pub fn judge(videos: &[VideoRow], events: &[EventRow], cfg: &GateConfig) -> Gate
             let family_failures = FAMILIES
                 .iter()
                 .filter_map(|f| {
-                    let s = family_score(v, f);
+                    let s = v.family_score(f);
                     let max = cfg.families.get(f).map_or(0.5, |r| r.max_score);
                     (s > max).then(|| (f.to_string(), s, max))
                 })
@@ -398,6 +387,38 @@ pub fn clip_key(video: &str) -> String {
         .unwrap_or_else(|| video.to_string())
 }
 
+/// Analysed videos of a scan by clip name ([`clip_key`]).
+pub fn analysed_by_clip(rows: &[VideoRow]) -> BTreeMap<String, &VideoRow> {
+    rows.iter()
+        .filter(|v| v.status == "ok")
+        .map(|v| (clip_key(&v.video), v))
+        .collect()
+}
+
+/// Change of a family's mean score from `a` to `b` with its bootstrap interval: paired on the
+/// clip names both have when at least two match, else two independent samples. Also returns the
+/// number of pairs (0 when unpaired).
+pub fn family_change(
+    a: &BTreeMap<String, &VideoRow>,
+    b: &BTreeMap<String, &VideoRow>,
+    family: &str,
+    boot: &Bootstrap,
+) -> (Interval, usize) {
+    let common: Vec<&String> = a.keys().filter(|k| b.contains_key(*k)).collect();
+    if common.len() >= 2 {
+        let pairs: Vec<(f64, f64)> = common
+            .iter()
+            .map(|k| (a[*k].family_score(family), b[*k].family_score(family)))
+            .collect();
+        (boot.paired_diff(&pairs), pairs.len())
+    } else {
+        let scores = |m: &BTreeMap<String, &VideoRow>| -> Vec<f64> {
+            m.values().map(|v| v.family_score(family)).collect()
+        };
+        (boot.diff(&scores(a), &scores(b)), 0)
+    }
+}
+
 /// Per-family change of mean score from `baseline` to `current` (analysed videos only): paired on
 /// clip names when at least two names match, else unpaired.
 pub fn regressions(
@@ -405,14 +426,7 @@ pub fn regressions(
     current: &[VideoRow],
     rule: &BaselineRule,
 ) -> Vec<Regression> {
-    let ok = |rows: &[VideoRow]| -> BTreeMap<String, VideoRow> {
-        rows.iter()
-            .filter(|v| v.status == "ok")
-            .map(|v| (clip_key(&v.video), v.clone()))
-            .collect()
-    };
-    let (a, b) = (ok(baseline), ok(current));
-    let common: Vec<&String> = a.keys().filter(|k| b.contains_key(*k)).collect();
+    let (a, b) = (analysed_by_clip(baseline), analysed_by_clip(current));
     let boot = Bootstrap {
         resamples: rule.resamples,
         confidence: rule.confidence,
@@ -421,33 +435,22 @@ pub fn regressions(
     FAMILIES
         .iter()
         .map(|f| {
-            let xs: Vec<f64> = a.values().map(|v| family_score(v, f)).collect();
-            let ys: Vec<f64> = b.values().map(|v| family_score(v, f)).collect();
-            let m = |v: &[f64]| {
-                if v.is_empty() {
-                    0.0
-                } else {
-                    v.iter().sum::<f64>() / v.len() as f64
-                }
-            };
-            let paired = common.len() >= 2;
-            let (delta, n) = if paired {
-                let pairs: Vec<(f64, f64)> = common
-                    .iter()
-                    .map(|k| (family_score(&a[*k], f), family_score(&b[*k], f)))
-                    .collect();
-                (boot.paired_diff(&pairs), pairs.len())
-            } else {
-                (boot.diff(&xs, &ys), xs.len().min(ys.len()))
-            };
+            let xs: Vec<f64> = a.values().map(|v| v.family_score(f)).collect();
+            let ys: Vec<f64> = b.values().map(|v| v.family_score(f)).collect();
+            let (delta, pairs) = family_change(&a, &b, f, &boot);
+            let paired = pairs > 0;
             Regression {
                 family: f.to_string(),
-                baseline_mean: m(&xs),
-                current_mean: m(&ys),
+                baseline_mean: crate::stats::mean(&xs),
+                current_mean: crate::stats::mean(&ys),
                 regressed: delta.lo > rule.margin,
                 delta,
                 paired,
-                n,
+                n: if paired {
+                    pairs
+                } else {
+                    xs.len().min(ys.len())
+                },
             }
         })
         .collect()

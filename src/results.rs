@@ -95,6 +95,19 @@ pub struct VideoRow {
     pub verdict: String,
 }
 
+impl VideoRow {
+    /// The score column of a family by name (`overall_score` for any other name).
+    pub fn family_score(&self, family: &str) -> f64 {
+        match family {
+            "morphing" => self.morphing_score,
+            "missing_limbs" => self.missing_limbs_score,
+            "implausible_motion" => self.implausible_motion_score,
+            "object_permanence" => self.object_permanence_score,
+            _ => self.overall_score,
+        }
+    }
+}
+
 /// One row of events.csv: a localised artifact.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct EventRow {

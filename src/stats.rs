@@ -38,7 +38,8 @@ impl Default for Bootstrap {
     }
 }
 
-fn mean(xs: &[f64]) -> f64 {
+/// Arithmetic mean (0 for no values).
+pub fn mean(xs: &[f64]) -> f64 {
     if xs.is_empty() {
         0.0
     } else {

@@ -5,7 +5,7 @@
 
 use crate::app::eval::read_csv;
 use crate::checks::FAMILIES;
-use crate::gate::{clip_key, family_score};
+use crate::gate::{analysed_by_clip, family_change};
 use crate::report::charts::{png, FAMILY_COLOURS};
 use crate::report::write_atomic;
 use crate::results::VideoRow;
@@ -57,17 +57,12 @@ pub fn compare(
     threshold: f64,
     boot: &Bootstrap,
 ) -> Vec<CompareRow> {
-    let ok = |rows: &[VideoRow]| -> BTreeMap<String, VideoRow> {
-        rows.iter()
-            .filter(|v| v.status == "ok")
-            .map(|v| (clip_key(&v.video), v.clone()))
-            .collect()
-    };
-    let maps: Vec<BTreeMap<String, VideoRow>> = scans.iter().map(|(_, r)| ok(r)).collect();
+    let maps: Vec<BTreeMap<String, &VideoRow>> =
+        scans.iter().map(|(_, r)| analysed_by_clip(r)).collect();
     let mut rows = Vec::new();
     for f in FAMILIES {
         for (i, (label, _)) in scans.iter().enumerate() {
-            let scores: Vec<f64> = maps[i].values().map(|v| family_score(v, f)).collect();
+            let scores: Vec<f64> = maps[i].values().map(|v| v.family_score(f)).collect();
             let flags: Vec<f64> = scores
                 .iter()
                 .map(|&s| if s >= threshold { 1.0 } else { 0.0 })
@@ -87,21 +82,8 @@ pub fn compare(
                 ..Default::default()
             };
             if i > 0 {
-                let common: Vec<&String> = maps[0]
-                    .keys()
-                    .filter(|k| maps[i].contains_key(*k))
-                    .collect();
-                let d = if common.len() >= 2 {
-                    let pairs: Vec<(f64, f64)> = common
-                        .iter()
-                        .map(|k| (family_score(&maps[0][*k], f), family_score(&maps[i][*k], f)))
-                        .collect();
-                    row.paired_n = pairs.len();
-                    boot.paired_diff(&pairs)
-                } else {
-                    let base: Vec<f64> = maps[0].values().map(|v| family_score(v, f)).collect();
-                    boot.diff(&base, &scores)
-                };
+                let (d, pairs) = family_change(&maps[0], &maps[i], f, boot);
+                row.paired_n = pairs;
                 row.baseline = scans[0].0.clone();
                 // Judged on the rounded table values, so float noise in sums is not a change.
                 row.diff = crate::results::r4(d.mean);
@@ -287,7 +269,7 @@ fn strip(scans: &[(String, Vec<VideoRow>)]) -> Result<Vec<u8>, String> {
                 let mut vals: Vec<f64> = rows
                     .iter()
                     .filter(|v| v.status == "ok")
-                    .map(|v| family_score(v, fam))
+                    .map(|v| v.family_score(fam))
                     .collect();
                 vals.sort_by(f64::total_cmp);
                 if vals.is_empty() {

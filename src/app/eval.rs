@@ -17,6 +17,13 @@ pub fn read_csv<T: DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<T>> {
         .with_context(|| format!("{}: malformed CSV", path.display()))
 }
 
+/// Reads videos.csv and events.csv of a scan folder.
+pub fn read_scan(dir: &Path) -> anyhow::Result<(Vec<VideoRow>, Vec<EventRow>)> {
+    let videos: Vec<VideoRow> = read_csv(&dir.join("videos.csv"))?;
+    let events: Vec<EventRow> = read_csv(&dir.join("events.csv"))?;
+    Ok((videos, events))
+}
+
 /// Evaluates the scan in `scan` against `labels`, writing tables and a chart into `out`.
 pub fn run(
     scan: &Path,
@@ -24,8 +31,7 @@ pub fn run(
     out: &Path,
     threshold: f64,
 ) -> anyhow::Result<Vec<EvalRow>> {
-    let videos: Vec<VideoRow> = read_csv(&scan.join("videos.csv"))?;
-    let events: Vec<EventRow> = read_csv(&scan.join("events.csv"))?;
+    let (videos, events) = read_scan(scan)?;
     let labels: Vec<LabelRow> = read_csv(labels_path)?;
     let rows = evaluate(&videos, &events, &labels, threshold);
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;

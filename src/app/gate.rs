@@ -2,13 +2,12 @@
 //! baseline regression gate, and write what CI systems read: JUnit XML, GitHub annotations, a
 //! markdown summary (gate.md, and `$GITHUB_STEP_SUMMARY` when set).
 
-use crate::app::eval::read_csv;
+use crate::app::eval::read_scan;
 use crate::gate::{judge, regressions, GateConfig, GateOutcome};
 use crate::report::{ci, write_atomic};
-use crate::results::{EventRow, VideoRow};
 use anyhow::Context;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where the gate's inputs come from and where its outputs go.
 #[derive(Debug, Clone)]
@@ -25,13 +24,6 @@ pub struct GateOptions {
     pub junit: Option<PathBuf>,
     /// Baseline scan folder.
     pub baseline: Option<PathBuf>,
-}
-
-/// Reads videos.csv and events.csv of a scan folder.
-pub fn read_scan(dir: &Path) -> anyhow::Result<(Vec<VideoRow>, Vec<EventRow>)> {
-    let videos: Vec<VideoRow> = read_csv(&dir.join("videos.csv"))?;
-    let events: Vec<EventRow> = read_csv(&dir.join("events.csv"))?;
-    Ok((videos, events))
 }
 
 /// Runs the gate; returns the outcome (its `exit_code` is the process status).

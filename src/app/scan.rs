@@ -194,24 +194,30 @@ pub fn analyse(
     });
     let probe = video::open_some(input, cfg, fps, Some(keep))?;
     let mut cache: Option<Vec<video::Frame>> = fits(&probe.info).then(Vec::new);
-    let mut sampled = Vec::new();
+    // Plate samples: frame indices and frames (copied only when the frame also goes to the cache).
+    let (mut sample_idx, mut mats) = (Vec::new(), Vec::new());
     for item in (Timed {
         rx: &probe.frames,
         deadline: until,
     }) {
         let f = item.map_err(|e| Error::input(path, e))?;
-        if sample(f.index, probe.info.frame_count_hint) == Some(true) {
-            sampled.push((f.index, f.bgr.clone()));
+        let sampled = sample(f.index, probe.info.frame_count_hint) == Some(true);
+        if sampled {
+            sample_idx.push(f.index);
         }
         if let Some(c) = cache.as_mut() {
+            if sampled {
+                mats.push(f.bgr.clone());
+            }
             c.push(f);
             // The container under-declared its frames: fall back to decoding twice.
             if c.len() as u64 > 2 * probe.info.frame_count_hint + 16 {
                 cache = None;
             }
+        } else if sampled {
+            mats.push(f.bgr);
         }
     }
-    let mats: Vec<opencv::core::Mat> = sampled.iter().map(|(_, m)| m.clone()).collect();
     let plate = median_plate(&mats, cfg.seg_plate_diff)?;
     let (info, frames_in): (
         video::VideoInfo,
@@ -306,9 +312,10 @@ pub fn analyse(
     let tracks = tracker.finish();
     let track_rows = track_rows(&video_name, &tracks, k);
     let backdrop = report::evidence::representative_frame(&track_rows).and_then(|rep| {
-        sampled
+        sample_idx
             .iter()
-            .min_by_key(|(i, _)| (*i as i64 - rep as i64).abs())
+            .zip(&mats)
+            .min_by_key(|(i, _)| (**i as i64 - rep as i64).abs())
             .and_then(|(i, m)| to_picture(*i, m))
     });
     let ctx = checks::Context {

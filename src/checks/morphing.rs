@@ -54,6 +54,15 @@ mod tests {
     use super::*;
     use crate::tracks::EndReason;
 
+    /// The largest morph raw value on a lone track in a 40-frame clip.
+    fn raw(t: Track) -> f64 {
+        Morphing
+            .find(&[t], &ctx(40), &Config::default())
+            .iter()
+            .map(|f| f.raw)
+            .fold(0.0, f64::max)
+    }
+
     fn slide(change_at: Option<usize>) -> Track {
         let o = (0..40)
             .map(|f| {
@@ -73,13 +82,6 @@ mod tests {
     #[test]
     fn sudden_size_and_colour_change_scores_far_above_a_steady_object() {
         let cfg = Config::default();
-        let raw = |t: Track| {
-            Morphing
-                .find(&[t], &ctx(40), &cfg)
-                .iter()
-                .map(|f| f.raw)
-                .fold(0.0, f64::max)
-        };
         let (changed, steady) = (raw(slide(Some(20))), raw(slide(None)));
         assert!(changed > 2.0, "{changed}");
         assert!(
@@ -95,7 +97,6 @@ mod tests {
     /// same shrink centred on the object (its box shrinking from both sides) is one.
     #[test]
     fn sliding_behind_an_occluder_is_not_a_morph_but_shrinking_in_place_is() {
-        let cfg = Config::default();
         let mk = |behind: bool| {
             let o = (0..40)
                 .map(|f| {
@@ -116,13 +117,6 @@ mod tests {
                 .take_while(|o| o.bbox[2] > 4.0)
                 .collect();
             track(1, o, EndReason::VideoEnd)
-        };
-        let raw = |t: Track| {
-            Morphing
-                .find(&[t], &ctx(40), &cfg)
-                .iter()
-                .map(|f| f.raw)
-                .fold(0.0, f64::max)
         };
         let (behind, in_place) = (raw(mk(true)), raw(mk(false)));
         assert!(behind < 0.5, "occluded slide scored {behind}");

@@ -67,17 +67,6 @@ pub struct EvalRow {
     pub clean_flagged: f64,
 }
 
-/// The family score column of a video row.
-pub fn family_score(v: &VideoRow, family: &str) -> f64 {
-    match family {
-        "morphing" => v.morphing_score,
-        "missing_limbs" => v.missing_limbs_score,
-        "implausible_motion" => v.implausible_motion_score,
-        "object_permanence" => v.object_permanence_score,
-        _ => v.overall_score,
-    }
-}
-
 fn clip_name(video: &str) -> String {
     std::path::Path::new(video)
         .file_name()
@@ -112,8 +101,8 @@ pub fn evaluate(
             .filter(|l| l.label == "artifact" && sel(l))
             .filter_map(|l| by_clip.get(&l.clip).map(|v| (l, *v)))
             .collect();
-        let pos: Vec<f64> = arts.iter().map(|(_, v)| family_score(v, family)).collect();
-        let neg: Vec<f64> = clean.iter().map(|v| family_score(v, family)).collect();
+        let pos: Vec<f64> = arts.iter().map(|(_, v)| v.family_score(family)).collect();
+        let neg: Vec<f64> = clean.iter().map(|v| v.family_score(family)).collect();
         let tp = pos.iter().filter(|&&s| s >= threshold).count();
         let fp = neg.iter().filter(|&&s| s >= threshold).count();
         let hits = arts

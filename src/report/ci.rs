@@ -39,6 +39,20 @@ fn event_line(e: &crate::results::EventRow) -> String {
     )
 }
 
+/// A family score over its maximum, as a phrase.
+fn family_line((family, score, max): &(String, f64, f64)) -> String {
+    format!("{family} score {score:.2} above {max:.2}")
+}
+
+/// Why a video failed: its family scores over threshold, then its events, one line each.
+fn failure_lines(v: &crate::gate::VideoVerdict) -> Vec<String> {
+    v.family_failures
+        .iter()
+        .map(family_line)
+        .chain(v.events.iter().map(event_line))
+        .collect()
+}
+
 /// JUnit XML: a `physlint.video` testcase per input and a `physlint.regression` testcase per
 /// family when a baseline was given.
 pub fn junit(outcome: &GateOutcome) -> String {
@@ -74,22 +88,16 @@ pub fn junit(outcome: &GateOutcome) -> String {
                 xml_escape(err)
             );
         } else if v.failed() {
-            let mut reasons = Vec::new();
-            for (f, s, m) in &v.family_failures {
-                reasons.push(format!("{f} score {s:.2} above {m:.2}"));
-            }
             let msg = format!(
                 "{} family score(s) over threshold, {} event(s)",
                 v.family_failures.len(),
                 v.events.len()
             );
-            let mut body: Vec<String> = reasons;
-            body.extend(v.events.iter().map(event_line));
             let _ = writeln!(
                 x,
                 ">\n      <failure type=\"artifact\" message=\"{}\">{}</failure>\n    </testcase>",
                 xml_escape(&msg),
-                xml_escape(&body.join("\n"))
+                xml_escape(&failure_lines(v).join("\n"))
             );
         } else {
             x.push_str("/>\n");
@@ -156,18 +164,12 @@ pub fn github_annotations(outcome: &GateOutcome) -> String {
                 gh_escape(err, false)
             );
         } else if v.failed() {
-            let mut lines: Vec<String> = v
-                .family_failures
-                .iter()
-                .map(|(f, s, m)| format!("{f} score {s:.2} above {m:.2}"))
-                .collect();
-            lines.extend(v.events.iter().map(event_line));
             let _ = writeln!(
                 out,
                 "::error file={},title={}::{}",
                 gh_escape(&v.video, true),
                 gh_escape("physlint: physics artifacts", true),
-                gh_escape(&lines.join("\n"), false)
+                gh_escape(&failure_lines(v).join("\n"), false)
             );
         }
     }
@@ -220,11 +222,7 @@ pub fn markdown(outcome: &GateOutcome, cfg: &GateConfig) -> String {
                     .iter()
                     .max_by(|a, b| a.score.total_cmp(&b.score))
                     .map(event_line)
-                    .or_else(|| {
-                        v.family_failures
-                            .first()
-                            .map(|(f, s, m)| format!("{f} score {s:.2} above {m:.2}"))
-                    })
+                    .or_else(|| v.family_failures.first().map(family_line))
                     .unwrap_or_default();
                 (format!("fail ({} events)", v.events.len()), worst)
             };
