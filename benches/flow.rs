@@ -1,4 +1,6 @@
-//! Criterion benchmark of the hot stage: one frame pair through the flow engine at analysis size.
+//! Criterion benchmarks of the hot stage: DIS alone, and one frame pair through the flow engine
+//! (DIS both ways plus the forward-backward / warp-error summary) at analysis size, per preset and
+//! per statistics stride.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use opencv::core::{Mat, Rect};
@@ -48,6 +50,14 @@ fn bench(c: &mut Criterion) {
             bch.iter(|| engine.pair(&a, &b, 1).unwrap())
         });
     }
+    let full = Config {
+        flow_stats_stride: 1,
+        ..Config::default()
+    };
+    let mut engine = FlowEngine::new(&full).unwrap();
+    c.bench_function("flow pair 320x240 Fast, statistics on every pixel", |bch| {
+        bch.iter(|| engine.pair(&a, &b, 1).unwrap())
+    });
 }
 
 criterion_group!(benches, bench);

@@ -1,12 +1,12 @@
 //! Criterion benchmarks of the stages after flow, on a generated 320x240 clip of two discs (one
-//! thrown, one sliding) over a textured background: segmentation + association (one tracker
-//! update), the forward-backward/warp summary inside a flow pair, and the four checks on the
-//! finished tracks.
+//! thrown, one sliding) over a textured background: segmentation alone, segmentation +
+//! association (tracker updates; association is the difference), and each check family on the
+//! finished tracks. Flow and the warp summary are in benches/flow.rs.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
-use physlint::checks::{run_all, Calibration, Context};
+use physlint::checks::{run_all, Calibration, Check, Context};
 use physlint::config::Config;
 use physlint::flow::{FlowEngine, PairFlow};
 use physlint::tracks::Tracker;
@@ -55,6 +55,14 @@ fn bench(c: &mut Criterion) {
     let pairs: Vec<PairFlow> = (1..frames.len())
         .map(|i| engine.pair(&frames[i - 1].1, &frames[i].1, i).unwrap())
         .collect();
+    c.bench_function("segmentation: 39 frames 320x240", |b| {
+        b.iter(|| {
+            let mut seg = physlint::tracks::segment::Segmenter::new(&cfg, None).unwrap();
+            for (i, p) in pairs.iter().enumerate() {
+                seg.segment(&frames[i + 1].0, p).unwrap();
+            }
+        })
+    });
     c.bench_function("tracker: 39 updates (segment + associate) 320x240", |b| {
         b.iter(|| {
             let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
@@ -80,6 +88,18 @@ fn bench(c: &mut Criterion) {
         "checks: all four families on a 40-frame clip's tracks",
         |b| b.iter(|| run_all(&tracks, &ctx, &cfg, &cal)),
     );
+    let families: [&dyn Check; 4] = [
+        &physlint::checks::morphing::Morphing,
+        &physlint::checks::missing_limbs::MissingLimbs,
+        &physlint::checks::implausible_motion::ImplausibleMotion,
+        &physlint::checks::object_permanence::ObjectPermanence,
+    ];
+    for check in families {
+        c.bench_function(
+            &format!("check: {} on a 40-frame clip", check.family()),
+            |b| b.iter(|| check.find(&tracks, &ctx, &cfg)),
+        );
+    }
 }
 
 criterion_group!(benches, bench);

@@ -1,6 +1,6 @@
 //! Command-line definitions (clap) and nothing else.
 
-use crate::config::FlowPreset;
+use crate::config::{Config, FlowPreset};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -78,6 +78,28 @@ pub struct GateArgs {
     pub timeout_per_video: Option<f64>,
 }
 
+/// The analysis settings scan and calibrate share (a calibration holds for the settings it was made with).
+#[derive(Debug, Args)]
+pub struct AnalysisArgs {
+    /// Analysis width in px (frames are downscaled to it, aspect kept).
+    #[arg(long, default_value_t = Config::default().analysis_width)]
+    pub width: u32,
+    /// Dense-flow preset.
+    #[arg(long, value_enum, default_value_t = Config::default().flow_preset)]
+    pub preset: FlowPreset,
+}
+
+impl AnalysisArgs {
+    /// The default configuration with these settings.
+    pub fn config(&self) -> Config {
+        Config {
+            analysis_width: self.width.max(16),
+            flow_preset: self.preset,
+            ..Config::default()
+        }
+    }
+}
+
 /// `physlint calibrate` arguments.
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
@@ -93,6 +115,8 @@ pub struct CalibrateArgs {
     /// Videos analysed in parallel.
     #[arg(long, short, default_value_t = 0)]
     pub jobs: usize,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
 }
 
 /// `physlint eval` arguments.
@@ -153,12 +177,8 @@ pub struct ScanArgs {
     /// Videos analysed in parallel (default: all cores).
     #[arg(long, short, default_value_t = 0)]
     pub jobs: usize,
-    /// Analysis width in px (frames are downscaled to it, aspect kept).
-    #[arg(long, default_value_t = 320)]
-    pub width: u32,
-    /// Dense-flow preset.
-    #[arg(long, value_enum, default_value_t = FlowPreset::Fast)]
-    pub preset: FlowPreset,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
     /// Frame rate: overrides the container's, and sets the rate of image sequences.
     #[arg(long)]
     pub fps: Option<f64>,

@@ -36,11 +36,7 @@ fn timeout(secs: Option<f64>) -> anyhow::Result<Option<std::time::Duration>> {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Scan(a) => {
-            let config = Config {
-                analysis_width: a.width.max(16),
-                flow_preset: a.preset,
-                ..Config::default()
-            };
+            let config = a.analysis.config();
             let opts = physlint::app::scan::ScanOptions {
                 paths: a.paths,
                 out: a.out,
@@ -96,7 +92,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let cal = physlint::app::calibrate::run(
                 &a.paths,
                 a.labels.as_deref(),
-                &Config::default(),
+                &a.analysis.config(),
                 a.jobs,
             )?;
             let mut bytes = serde_json::to_vec_pretty(&cal)?;

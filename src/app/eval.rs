@@ -61,7 +61,12 @@ pub fn run(
     if objects.is_file() && tracks.is_file() {
         let truth: Vec<ObjectRow> = read_csv(&objects)?;
         let rows: Vec<TrackRow> = read_csv(&tracks)?;
-        let t = crate::eval::tracking::evaluate(&truth, &rows);
+        let occluder_clips = labels
+            .iter()
+            .filter(|l| l.kind == "occluder")
+            .map(|l| l.clip.clone())
+            .collect();
+        let t = crate::eval::tracking::evaluate(&truth, &rows, &occluder_clips);
         crate::report::write_atomic(
             &out.join("tracking.csv"),
             &crate::report::csv::to_csv::<TrackingRow>(std::slice::from_ref(&t))?,

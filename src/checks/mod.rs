@@ -108,13 +108,22 @@ pub const SETTLE: usize = 3;
 /// Frames after a scene cut during which nothing is judged (the background plate is relearnt).
 pub const CUT_SETTLE: usize = 12;
 
-/// Runs of consecutive visible observations of a track (split at gaps, edges, cuts).
+/// Runs of consecutive visible observations of a track (split at gaps, edges, cuts), from
+/// [`SETTLE`] frames after its birth or its return from being unseen.
 pub fn visible_runs<'a>(t: &'a Track, ctx: &Context) -> Vec<Vec<&'a Obs>> {
     let mut runs: Vec<Vec<&Obs>> = Vec::new();
     let mut cur: Vec<&Obs> = Vec::new();
+    // Birth, or the latest return from being unseen: the blob is still emerging after either.
+    let mut since = t.born;
+    let mut seen = false;
     for o in &t.obs {
-        // A newborn track's blob is still settling (and so is the plate after a cut).
-        let settled = o.frame >= t.born + SETTLE
+        let visible = o.state == TrackState::Visible;
+        if visible && !seen {
+            since = since.max(o.frame);
+        }
+        seen = visible;
+        // A newborn or re-emerging track's blob is still settling (and so is the plate after a cut).
+        let settled = o.frame >= since + SETTLE
             && !(o.frame.saturating_sub(CUT_SETTLE)..=o.frame)
                 .any(|f| ctx.cut.get(f).copied().unwrap_or(false));
         let ok = o.state == TrackState::Visible && !o.at_edge && settled;

@@ -30,7 +30,7 @@ pub struct TrackingRow {
     pub idf1: f64,
     /// Median centroid distance of matches (video px).
     pub median_centroid_error_px: f64,
-    /// Truth objects that disappear (behind an occluder) and reappear, with a match on both sides.
+    /// Truth objects that disappear behind an occluder and reappear, with a match on both sides.
     pub occlusions: usize,
     /// Share of those that keep their track id.
     pub occlusion_id_kept: f64,
@@ -44,7 +44,13 @@ fn clip_of(video: &str) -> String {
 }
 
 /// Scores visible track rows against object truth (frames ≥ 1, where the scan has flow).
-pub fn evaluate(truth: &[ObjectRow], tracks: &[TrackRow]) -> TrackingRow {
+/// Occlusions are counted in `occluder_clips` only (clips with an occluder in front of the
+/// objects); elsewhere a gap in the truth is an exit through the frame edge or an artifact.
+pub fn evaluate(
+    truth: &[ObjectRow],
+    tracks: &[TrackRow],
+    occluder_clips: &BTreeSet<String>,
+) -> TrackingRow {
     type Key = (String, usize);
     /// (id, box, cx, cy) of the boxes of one clip frame.
     type Boxes = Vec<(u32, [f64; 4], f64, f64)>;
@@ -145,13 +151,17 @@ pub fn evaluate(truth: &[ObjectRow], tracks: &[TrackRow]) -> TrackingRow {
         });
         idtp += kuhn_munkres(&m).0.max(0) as usize;
     }
-    // Occlusions: a gap of ≥ 2 frames in an object's truth, with matches just before and after.
+    // Occlusions: a gap of ≥ 2 frames in an object's truth behind an occluder, with matches just
+    // before and after.
     let present: BTreeSet<(String, u32, usize)> = gt
         .iter()
         .flat_map(|(k, v)| v.iter().map(move |o| (k.0.clone(), o.0, k.1)))
         .collect();
     let (mut occ, mut kept) = (0, 0);
-    for ((clip, gid), m) in &matched_at {
+    for ((clip, gid), m) in matched_at
+        .iter()
+        .filter(|(k, _)| occluder_clips.contains(&k.0))
+    {
         for w in m.windows(2) {
             let ((f0, p0), (f1, p1)) = (w[0], w[1]);
             let absent = (f0 + 1..f1)
@@ -208,6 +218,10 @@ mod tests {
         }
     }
 
+    fn occluder() -> BTreeSet<String> {
+        BTreeSet::from(["c.mp4".to_string()])
+    }
+
     fn tr(frame: usize, id: u32, x: f64) -> TrackRow {
         TrackRow {
             video: "d/c.mp4".into(),
@@ -228,7 +242,7 @@ mod tests {
     fn perfect_tracking_scores_one() {
         let g: Vec<_> = (1..11).map(|f| gt(f, 1, 5.0 * f as f64)).collect();
         let t: Vec<_> = (1..11).map(|f| tr(f, 7, 5.0 * f as f64)).collect();
-        let r = evaluate(&g, &t);
+        let r = evaluate(&g, &t, &occluder());
         assert_eq!(
             (r.gt, r.false_negatives, r.false_positives, r.id_switches),
             (10, 0, 0, 0)
@@ -247,7 +261,7 @@ mod tests {
             .map(|f| tr(f, if f <= 5 { 7 } else { 8 }, 5.0 * f as f64))
             .collect();
         t.push(tr(3, 9, 200.0));
-        let r = evaluate(&g, &t);
+        let r = evaluate(&g, &t, &occluder());
         assert_eq!(
             (r.false_negatives, r.false_positives, r.id_switches),
             (1, 1, 1)
@@ -267,12 +281,14 @@ mod tests {
             .filter(|f| !(8..12).contains(f))
             .map(|f| tr(f, 7, 5.0 * f as f64))
             .collect();
-        let r = evaluate(&g, &same);
+        let r = evaluate(&g, &same, &occluder());
         assert_eq!((r.occlusions, r.occlusion_id_kept), (1, 1.0));
+        // The same gap in a clip without an occluder is not an occlusion.
+        assert_eq!(evaluate(&g, &same, &BTreeSet::new()).occlusions, 0);
         let new_id: Vec<_> = (1..21)
             .filter(|f| !(8..12).contains(f))
             .map(|f| tr(f, if f < 8 { 7 } else { 8 }, 5.0 * f as f64))
             .collect();
-        assert_eq!(evaluate(&g, &new_id).occlusion_id_kept, 0.0);
+        assert_eq!(evaluate(&g, &new_id, &occluder()).occlusion_id_kept, 0.0);
     }
 }

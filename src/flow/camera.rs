@@ -35,8 +35,34 @@ impl Default for CameraMotion {
 impl CameraMotion {
     /// Flow the camera alone causes at centred coordinates (x, y).
     pub fn flow_at(&self, x: f32, y: f32) -> (f32, f32) {
-        let a = self.scale * self.rotation.cos();
-        let b = self.scale * self.rotation.sin();
+        self.field().at(x, y)
+    }
+
+    /// The camera's flow as a field to evaluate at many points (the trigonometry done once).
+    pub fn field(&self) -> CameraField {
+        CameraField {
+            a: self.scale * self.rotation.cos(),
+            b: self.scale * self.rotation.sin(),
+            dx: self.dx,
+            dy: self.dy,
+        }
+    }
+}
+
+/// [`CameraMotion::flow_at`] with the rotation's sine and cosine precomputed.
+#[derive(Debug, Clone, Copy)]
+pub struct CameraField {
+    a: f32,
+    b: f32,
+    dx: f32,
+    dy: f32,
+}
+
+impl CameraField {
+    /// Flow the camera alone causes at centred coordinates (x, y).
+    #[inline(always)]
+    pub fn at(&self, x: f32, y: f32) -> (f32, f32) {
+        let (a, b) = (self.a, self.b);
         (a * x - b * y + self.dx - x, b * x + a * y + self.dy - y)
     }
 }
@@ -90,14 +116,11 @@ pub fn fit(src: &[(f32, f32)], dst: &[(f32, f32)], threshold: f32, iters: usize)
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x5eed);
     let thr2 = (threshold as f64).powi(2);
-    let inliers_of = |m: &Sim| -> Vec<usize> {
-        (0..n)
-            .filter(|&i| {
-                let (px, py) = apply(m, src[i].0, src[i].1);
-                (px - dst[i].0 as f64).powi(2) + (py - dst[i].1 as f64).powi(2) <= thr2
-            })
-            .collect()
+    let agrees = |m: &Sim, i: usize| {
+        let (px, py) = apply(m, src[i].0, src[i].1);
+        (px - dst[i].0 as f64).powi(2) + (py - dst[i].1 as f64).powi(2) <= thr2
     };
+    let inliers_of = |m: &Sim| -> Vec<usize> { (0..n).filter(|&i| agrees(m, i)).collect() };
     let mut best: Vec<usize> = Vec::new();
     for _ in 0..iters {
         let i = rng.gen_range(0..n);
@@ -108,9 +131,9 @@ pub fn fit(src: &[(f32, f32)], dst: &[(f32, f32)], threshold: f32, iters: usize)
         let Some(m) = least_squares(src, dst, &[i, j]) else {
             continue;
         };
-        let inl = inliers_of(&m);
-        if inl.len() > best.len() {
-            best = inl;
+        // Counted first: most hypotheses lose, and their inlier lists are never needed.
+        if (0..n).filter(|&i| agrees(&m, i)).count() > best.len() {
+            best = inliers_of(&m);
         }
     }
     // Two refinement rounds on the consensus set.

@@ -1,8 +1,8 @@
 //! Flow stage: dense optical flow between consecutive frames and what follows from it.
 //!
 //! Takes pairs of analysis-size grey frames; gives, per pair, a [`PairFlow`]: forward and backward
-//! DIS flow as ndarray fields (h, w, 2), the forward-backward occlusion mask, the photometric
-//! warping error on non-occluded pixels, the camera motion ([`CameraMotion`]) with which later
+//! DIS flow as ndarray fields (h, w, 2), the share of pixels failing the forward-backward check,
+//! the photometric warping error on the others, the camera motion ([`CameraMotion`]) with which later
 //! stages compute residual (object) flow, and the scene-cut flag. It never decodes and never
 //! looks at objects.
 
@@ -11,7 +11,7 @@ pub mod camera;
 pub use camera::CameraMotion;
 
 use crate::config::{Config, FlowPreset};
-use ndarray::{Array2, Array3, ArrayView2};
+use ndarray::Array3;
 use opencv::core::{Mat, Ptr, Vec2f};
 use opencv::prelude::*;
 use opencv::video;
@@ -53,8 +53,6 @@ pub struct PairFlow {
     pub fwd: FlowField,
     /// Backward flow, frame → frame − 1.
     pub bwd: FlowField,
-    /// True where the forward-backward check fails (occluded or unreliable), on the earlier frame.
-    pub occluded: Array2<bool>,
     /// Camera motion of the pair.
     pub camera: CameraMotion,
     /// Summary numbers.
@@ -73,22 +71,7 @@ impl PairFlow {
     }
 }
 
-/// Bilinear sample of a single-channel image at (x, y), clamped to the border.
-#[inline]
-pub fn bilinear(img: &ArrayView2<f32>, x: f32, y: f32) -> f32 {
-    let (h, w) = img.dim();
-    let x = x.clamp(0.0, (w - 1) as f32);
-    let y = y.clamp(0.0, (h - 1) as f32);
-    let (x0, y0) = (x.floor() as usize, y.floor() as usize);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let top = img[[y0, x0]] * (1.0 - fx) + img[[y0, x1]] * fx;
-    let bot = img[[y1, x0]] * (1.0 - fx) + img[[y1, x1]] * fx;
-    top * (1.0 - fy) + bot * fy
-}
-
-/// Bilinear weights at (x, y), clamped to the border: (x0, y0, x1, y1, fx, fy). Same arithmetic
-/// as [`bilinear`].
+/// Bilinear weights at (x, y), clamped to the border: (x0, y0, x1, y1, fx, fy); the indices are always inside a `w` × `h` grid (NaN lands on 0).
 #[inline(always)]
 fn bilinear_weights(w: usize, h: usize, x: f32, y: f32) -> (usize, usize, usize, usize, f32, f32) {
     let x = x.clamp(0.0, (w - 1) as f32);
@@ -99,50 +82,110 @@ fn bilinear_weights(w: usize, h: usize, x: f32, y: f32) -> (usize, usize, usize,
     (x0, y0, x1, y1, x - x0 as f32, y - y0 as f32)
 }
 
-/// Bilinear sample of channel `c` of an interleaved `ch`-channel row-major image of width `w`.
-#[inline(always)]
-fn sample(
-    data: &[f32],
-    w: usize,
-    ch: usize,
-    c: usize,
-    wt: (usize, usize, usize, usize, f32, f32),
-) -> f32 {
-    let (x0, y0, x1, y1, fx, fy) = wt;
-    let at = |x: usize, y: usize| data[(y * w + x) * ch + c];
-    let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
-    let bot = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
-    top * (1.0 - fy) + bot * fy
+/// Where a bilinear sample reads: the top-left pixel's index, the step to the right neighbour
+/// (0 on the last column) and to the one below (0 on the last row), and the weights.
+#[derive(Clone, Copy)]
+struct Tap {
+    at: usize,
+    right: usize,
+    down: usize,
+    fx: f32,
+    fy: f32,
 }
 
-/// Grey Mat (8-bit, continuous) → f32 array.
-pub fn gray_to_array(m: &Mat) -> opencv::Result<Array2<f32>> {
-    let (h, w) = (m.rows() as usize, m.cols() as usize);
-    let bytes = m.data_bytes()?;
-    let v: Vec<f32> = bytes[..h * w].iter().map(|&b| b as f32).collect();
-    Ok(Array2::from_shape_vec((h, w), v).expect("h × w values"))
+impl Tap {
+    #[inline(always)]
+    fn new(w: usize, h: usize, x: f32, y: f32) -> Tap {
+        let (x0, y0, x1, y1, fx, fy) = bilinear_weights(w, h, x, y);
+        Tap {
+            at: y0 * w + x0,
+            right: x1 - x0,
+            down: (y1 - y0) * w,
+            fx,
+            fy,
+        }
+    }
+}
+
+/// An interleaved `CH`-channel row-major image of `w` × `h` pixels to sample bilinearly.
+struct Grid<'a, T, const CH: usize> {
+    data: &'a [T],
+}
+
+impl<'a, T: Copy + Into<f32>, const CH: usize> Grid<'a, T, CH> {
+    /// Panics unless `data` holds `w` × `h` pixels, which makes every [`Tap`] of that size valid.
+    fn new(data: &'a [T], w: usize, h: usize) -> Self {
+        assert!(data.len() >= w * h * CH, "image smaller than {w} x {h}");
+        Grid { data }
+    }
+
+    /// Bilinear sample of channel `c`.
+    #[inline(always)]
+    fn sample(&self, c: usize, t: Tap) -> f32 {
+        let at = |p: usize| -> f32 {
+            let i = p * CH + c;
+            debug_assert!(i < self.data.len());
+            // SAFETY: `new` checked the length; a Tap of the same size stays inside it, c < CH.
+            unsafe { (*self.data.get_unchecked(i)).into() }
+        };
+        let (p, fx, fy) = (t.at, t.fx, t.fy);
+        let top = at(p) * (1.0 - fx) + at(p + t.right) * fx;
+        let bot = at(p + t.down) * (1.0 - fx) + at(p + t.down + t.right) * fx;
+        top * (1.0 - fy) + bot * fy
+    }
 }
 
 fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
     let data: &[Vec2f] = m.data_typed()?;
-    let v: Vec<f32> = data[..h * w].iter().flat_map(|p| [p[0], p[1]]).collect();
+    let mut v = Vec::with_capacity(2 * h * w);
+    for p in &data[..h * w] {
+        v.extend_from_slice(&[p[0], p[1]]);
+    }
     Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 
-/// The `q`-quantile (nearest rank) of non-negative magnitudes, given as their IEEE bits: for
-/// non-negative floats the bit patterns sort like the values, and integer selection is faster.
-fn percentile(bits: &mut [u32], q: f64) -> f32 {
-    if bits.is_empty() {
-        return 0.0;
-    }
-    let k = ((bits.len() - 1) as f64 * q).round() as usize;
-    f32::from_bits(*bits.select_nth_unstable(k).1)
+/// Magnitudes (≥ 0, or NaN) as IEEE bits, which sort like the values.
+pub fn magnitude_bits(v: &[f32]) -> Vec<u32> {
+    v.iter().map(|m| m.max(0.0).to_bits()).collect()
 }
 
-/// Magnitudes (≥ 0) as sortable bits.
-fn magnitude_bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|m| m.max(0.0).to_bits()).collect()
+/// The `ks`-th smallest (0-based ranks, each < `bits.len()`) of non-negative floats given as
+/// their IEEE bits: a histogram of the high bits finds each rank's bucket, and a selection inside
+/// that bucket the exact value. Same result as a full selection, in fewer passes.
+pub fn kth_smallest<const N: usize>(bits: &[u32], ks: [usize; N]) -> [f32; N] {
+    const SHIFT: u32 = 16;
+    let mut out = [0.0; N];
+    if bits.is_empty() {
+        return out;
+    }
+    let mut hist = vec![0u32; (u32::MAX >> SHIFT) as usize + 1];
+    for &b in bits {
+        hist[(b >> SHIFT) as usize] += 1;
+    }
+    let mut bucket = Vec::new();
+    for (o, k) in out.iter_mut().zip(ks) {
+        let k = k.min(bits.len() - 1);
+        let (mut below, mut bin) = (0usize, 0usize);
+        while below + hist[bin] as usize <= k {
+            below += hist[bin] as usize;
+            bin += 1;
+        }
+        bucket.clear();
+        bucket.extend(
+            bits.iter()
+                .copied()
+                .filter(|&b| (b >> SHIFT) as usize == bin),
+        );
+        *o = f32::from_bits(*bucket.select_nth_unstable(k - below).1);
+    }
+    out
+}
+
+/// The `qs`-quantiles (nearest rank) of non-negative magnitudes given as their IEEE bits.
+fn quantiles<const N: usize>(bits: &[u32], qs: [f64; N]) -> [f32; N] {
+    let last = bits.len().saturating_sub(1) as f64;
+    kth_smallest(bits, qs.map(|q| (last * q).round() as usize))
 }
 
 /// Computes flow for consecutive frames of one video; keeps the DIS instance between pairs.
@@ -176,9 +219,15 @@ impl FlowEngine {
     pub fn pair(&mut self, prev: &Mat, cur: &Mat, frame: usize) -> opencv::Result<PairFlow> {
         let fwd = self.dense(prev, cur)?;
         let bwd = self.dense(cur, prev)?;
-        let i0 = gray_to_array(prev)?;
-        let i1 = gray_to_array(cur)?;
-        Ok(self.summarise(frame, fwd, bwd, &i0, &i1))
+        let (h, w) = (prev.rows() as usize, prev.cols() as usize);
+        Ok(self.summarise(
+            frame,
+            fwd,
+            bwd,
+            prev.data_bytes()?,
+            cur.data_bytes()?,
+            (h, w),
+        ))
     }
 
     fn summarise(
@@ -186,77 +235,88 @@ impl FlowEngine {
         frame: usize,
         fwd: FlowField,
         bwd: FlowField,
-        i0: &Array2<f32>,
-        i1: &Array2<f32>,
+        a0: &[u8],
+        a1: &[u8],
+        (h, w): (usize, usize),
     ) -> PairFlow {
-        let (h, w) = i0.dim();
         let fw = fwd.as_slice().expect("flow in standard layout");
-        let bw = bwd.as_slice().expect("flow in standard layout");
-        let (a0, a1) = (
-            i0.as_slice().expect("standard layout"),
-            i1.as_slice().expect("standard layout"),
+        let (bw, i1) = (
+            Grid::<f32, 2>::new(bwd.as_slice().expect("standard layout"), w, h),
+            Grid::<u8, 1>::new(a1, w, h),
         );
-        let mut occ = vec![false; h * w];
-        let mut mags = Vec::with_capacity(h * w);
+        let a0 = &a0[..h * w];
+        // Statistics on a strided subset of pixels; the camera fit's grid points are among them
+        // whenever the stride divides the grid's offset.
+        let step = self.cfg.flow_stats_stride.max(1);
+        let grid = self.cfg.camera_grid.max(1);
+        let (xs, ys) = ((0..w).step_by(step), (0..h).step_by(step));
+        let count = xs.len() * ys.len();
+        let mut mag_bits = Vec::with_capacity(count);
+        let (mut mag_sum, mut mag_max) = (0.0f64, 0.0f32);
         let (mut werr, mut werr_all, mut nvalid, mut diff) = (0.0f64, 0.0f64, 0usize, 0.0f64);
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
-        let grid = self.cfg.camera_grid.max(1);
         let (mut src, mut dst) = (Vec::new(), Vec::new());
         let (alpha, beta) = (self.cfg.fb_alpha, self.cfg.fb_beta);
-        for y in 0..h {
-            for x in 0..w {
-                let p = y * w + x;
-                let (fx, fy) = (fw[2 * p], fw[2 * p + 1]);
+        let (xmax, ymax) = ((w - 1) as f32, (h - 1) as f32);
+        for y in ys.clone() {
+            let sample_row = y % grid == grid / 2;
+            let row = y * w;
+            let (frow, a0row) = (&fw[2 * row..2 * (row + w)], &a0[row..row + w]);
+            for x in xs.clone() {
+                let (fx, fy) = (frow[2 * x], frow[2 * x + 1]);
                 let (qx, qy) = (x as f32 + fx, y as f32 + fy);
-                let wt = bilinear_weights(w, h, qx, qy);
-                let (gx, gy) = (sample(bw, w, 2, 0, wt), sample(bw, w, 2, 1, wt));
-                let outside = qx < 0.0 || qy < 0.0 || qx > (w - 1) as f32 || qy > (h - 1) as f32;
+                let wt = Tap::new(w, h, qx, qy);
+                let (gx, gy) = (bw.sample(0, wt), bw.sample(1, wt));
+                let outside = qx < 0.0 || qy < 0.0 || qx > xmax || qy > ymax;
                 let e = (fx + gx).powi(2) + (fy + gy).powi(2);
                 let is_occ = outside || e > alpha * (fx * fx + fy * fy + gx * gx + gy * gy) + beta;
-                occ[p] = is_occ;
-                mags.push((fx * fx + fy * fy).sqrt());
-                let err = (sample(a1, w, 1, 0, wt) - a0[p]).abs() as f64;
+                let m = (fx * fx + fy * fy).sqrt();
+                mag_sum += m as f64;
+                mag_max = mag_max.max(m);
+                mag_bits.push(m.max(0.0).to_bits());
+                let v0 = a0row[x] as f32;
+                let err = (i1.sample(0, wt) - v0).abs() as f64;
                 werr_all += err;
-                diff += (a1[p] - a0[p]).abs() as f64;
+                diff += (a1[row + x] as f32 - v0).abs() as f64;
                 if !is_occ {
                     werr += err;
                     nvalid += 1;
-                    if y % grid == grid / 2 && x % grid == grid / 2 {
+                    if sample_row && x % grid == grid / 2 {
                         src.push((x as f32 - hw, y as f32 - hh));
                         dst.push((x as f32 - hw + fx, y as f32 - hh + fy));
                     }
                 }
             }
         }
-        let occluded = Array2::from_shape_vec((h, w), occ).expect("h × w values");
-        let n = (h * w) as f64;
+        let n = count as f64;
         let camera = camera::fit(
             &src,
             &dst,
             self.cfg.camera_ransac_px,
             self.cfg.camera_ransac_iters,
         );
-        let mut res: Vec<f32> = Vec::with_capacity(h * w);
-        for y in 0..h {
-            for x in 0..w {
-                let p = y * w + x;
-                let (cfx, cfy) = camera.flow_at(x as f32 - hw, y as f32 - hh);
-                res.push(((fw[2 * p] - cfx).powi(2) + (fw[2 * p + 1] - cfy).powi(2)).sqrt());
+        let cam = camera.field();
+        let mut res_bits = Vec::with_capacity(count);
+        let mut res_sum = 0.0f64;
+        for y in ys {
+            let frow = &fw[2 * y * w..2 * (y + 1) * w];
+            for x in xs.clone() {
+                let (cfx, cfy) = cam.at(x as f32 - hw, y as f32 - hh);
+                let r = ((frow[2 * x] - cfx).powi(2) + (frow[2 * x + 1] - cfy).powi(2)).sqrt();
+                res_sum += r as f64;
+                res_bits.push(r.max(0.0).to_bits());
             }
         }
-        let mean =
-            |v: &[f32]| (v.iter().map(|&m| m as f64).sum::<f64>() / v.len().max(1) as f64) as f32;
         let occluded_frac = (n - nvalid as f64) / n;
-        // Selection leaves the k-th value in place; a second selection on the same copy is exact.
-        let mut sorted_mags = magnitude_bits(&mags);
-        let mut res_bits = magnitude_bits(&res);
+        let [flow_p50, flow_p95] = quantiles(&mag_bits, [0.5, 0.95]);
+        let [residual_p95] = quantiles(&res_bits, [0.95]);
         let stats = FlowStats {
-            flow_mean: mean(&mags),
-            flow_p50: percentile(&mut sorted_mags, 0.5),
-            flow_p95: percentile(&mut sorted_mags, 0.95),
-            flow_max: mags.iter().copied().fold(0.0, f32::max),
-            residual_mean: mean(&res),
-            residual_p95: percentile(&mut res_bits, 0.95),
+            flow_mean: (mag_sum / n) as f32,
+            flow_p50,
+            flow_p95,
+            flow_max: mag_max,
+            residual_mean: (res_sum / n) as f32,
+            residual_p95,
             occluded_frac: occluded_frac as f32,
             warp_error: if nvalid > 0 {
                 (werr / nvalid as f64) as f32
@@ -276,7 +336,6 @@ impl FlowEngine {
             frame,
             fwd,
             bwd,
-            occluded,
             camera,
             stats,
             scene_cut,

