@@ -233,6 +233,12 @@ pub struct VideoResult {
     pub files: Vec<String>,
     /// Wall-clock analysis time (s): kept out of the tables (it varies from run to run), in run.json.
     pub analysis_s: f64,
+    /// CPU time (s) in the flow stage (DIS both ways and the pair statistics), for run.json.
+    #[serde(default)]
+    pub flow_s: f64,
+    /// CPU time (s) in the tracks stage (segmentation and association), for run.json.
+    #[serde(default)]
+    pub tracks_s: f64,
 }
 
 /// The whole run, as the report stage sees it.

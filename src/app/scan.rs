@@ -258,12 +258,17 @@ pub fn analyse(
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;
     let mut decoded = 0usize;
+    let (mut flow_s, mut tracks_s) = (0.0, 0.0);
     for item in frames_in {
         let frame = item.map_err(|e| Error::input(path, e))?;
         decoded += 1;
         if let Some(p) = &prev {
+            let t0 = thread_cpu_seconds();
             let pair = engine.pair(&p.gray, &frame.gray, frame.index)?;
+            let t1 = thread_cpu_seconds();
             tracker.update(frame.index, &frame.bgr, &pair)?;
+            flow_s += t1 - t0;
+            tracks_s += thread_cpu_seconds() - t1;
             cut.push(pair.scene_cut);
             zoom.push(zoom.last().copied().unwrap_or(1.0) * pair.camera.scale as f64);
             let s = &pair.stats;
@@ -403,6 +408,8 @@ pub fn analyse(
         backdrop,
         files: Vec::new(),
         analysis_s: r4(started.elapsed().as_secs_f64()),
+        flow_s: r4(flow_s),
+        tracks_s: r4(tracks_s),
         warnings: if info.fps_guessed {
             vec![format!(
                 "{}: no usable frame rate in the container; assuming {} fps",
@@ -471,6 +478,8 @@ fn error_result(input: &Input, e: &Error) -> VideoResult {
         backdrop: None,
         files: Vec::new(),
         analysis_s: 0.0,
+        flow_s: 0.0,
+        tracks_s: 0.0,
     }
 }
 
@@ -589,18 +598,53 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
         "config": opts.config,
         "calibration": opts.calibration,
         "fps_override": opts.fps,
-    "jobs": jobs,
+        "jobs": jobs,
         "resumed": resumed.load(std::sync::atomic::Ordering::Relaxed),
         "inputs": inputs.iter().map(|i| i.path.to_string_lossy().to_string()).collect::<Vec<_>>(),
         "warnings": videos.iter().flat_map(|v| v.warnings.clone()).collect::<Vec<_>>(),
         "timings": {
             "total_s": r4(started.elapsed().as_secs_f64()),
             "per_video_s": videos.iter().map(|v| v.analysis_s).collect::<Vec<_>>(),
+            "flow_s": r4(videos.iter().map(|v| v.flow_s).sum()),
+            "tracks_s": r4(videos.iter().map(|v| v.tracks_s).sum()),
+            "cpu_s": r4(cpu_seconds()),
         },
     });
     let results = ScanResults { videos, run };
     write_outputs(&opts.out, &results, opts.report)?;
     Ok(results)
+}
+
+/// CPU time (user + system, s) the process has used so far, all threads; 0 where unknown.
+fn cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut u = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+        // SAFETY: getrusage fills the struct it is given; RUSAGE_SELF is always valid.
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, u.as_mut_ptr()) } == 0 {
+            // SAFETY: initialised by the successful call above.
+            let u = unsafe { u.assume_init() };
+            let s = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+            return s(u.ru_utime) + s(u.ru_stime);
+        }
+    }
+    0.0
+}
+
+/// CPU time (s) the calling thread has used so far; 0 where unknown.
+fn thread_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes the timespec it is given.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            return t.tv_sec as f64 + t.tv_nsec as f64 / 1e9;
+        }
+    }
+    0.0
 }
 
 /// Writes every batch report format into `dir` (report.html only when `html`).

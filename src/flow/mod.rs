@@ -154,7 +154,7 @@ pub fn magnitude_bits(v: &[f32]) -> Vec<u32> {
 /// their IEEE bits: a histogram of the high bits finds each rank's bucket, and a selection inside
 /// that bucket the exact value. Same result as a full selection, in fewer passes.
 pub fn kth_smallest<const N: usize>(bits: &[u32], ks: [usize; N]) -> [f32; N] {
-    const SHIFT: u32 = 16;
+    const SHIFT: u32 = 18;
     let mut out = [0.0; N];
     if bits.is_empty() {
         return out;

@@ -194,7 +194,7 @@ impl Segmenter {
             Scalar::all(0.0),
         )?;
         let mut labels = Mat::default();
-        imgproc::connected_components_with_algorithm(
+        let n = imgproc::connected_components_with_algorithm(
             &clean,
             &mut labels,
             8,
@@ -203,7 +203,11 @@ impl Segmenter {
         )?;
         let min_area = (self.cfg.seg_min_area_frac * (w * h) as f64).max(20.0);
         let mut dets = Vec::new();
-        for (i, (area, rect)) in component_boxes(&labels)?.into_iter().enumerate().skip(1) {
+        for (i, (area, rect)) in component_boxes(&labels, n.max(0) as usize)?
+            .into_iter()
+            .enumerate()
+            .skip(1)
+        {
             let area = area as f64;
             if area < min_area {
                 continue;
@@ -341,20 +345,21 @@ impl Segmenter {
     }
 }
 
-/// Pixel count and bounding box of every label of a CV_32S label image (index = label; label 0
-/// is the background). OpenCV's own statistics pass costs ten times the labelling.
-fn component_boxes(labels: &Mat) -> opencv::Result<Vec<(u32, Rect)>> {
+/// Pixel count and bounding box of every label `0..n` of a CV_32S label image (index = label;
+/// label 0 is the background). OpenCV's own statistics pass costs ten times the labelling.
+fn component_boxes(labels: &Mat, n: usize) -> opencv::Result<Vec<(u32, Rect)>> {
     let w = labels.cols() as usize;
     let data = labels.data_typed::<i32>()?;
     // (count, x0, y0, x1, y1), inclusive.
-    let mut acc: Vec<(u32, usize, usize, usize, usize)> = Vec::new();
+    let mut acc = vec![(0u32, usize::MAX, usize::MAX, 0usize, 0usize); n.max(1)];
     for (y, row) in data.chunks_exact(w.max(1)).enumerate() {
         for (x, &l) in row.iter().enumerate() {
-            let l = l.max(0) as usize;
-            if l >= acc.len() {
-                acc.resize(l + 1, (0, usize::MAX, usize::MAX, 0, 0));
+            if l <= 0 {
+                continue;
             }
-            let a = &mut acc[l];
+            let Some(a) = acc.get_mut(l as usize) else {
+                continue;
+            };
             a.0 += 1;
             a.1 = a.1.min(x);
             a.2 = a.2.min(y);
@@ -566,23 +571,27 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
         .iter()
         .map(|f| f.data_bytes())
         .collect::<opencv::Result<_>>()?;
-    let n = data[0].len();
-    let mut med = vec![0f32; n];
-    let mut buf = Vec::with_capacity(frames.len());
+    let n = data.iter().map(|d| d.len()).min().unwrap_or(0);
+    let data: Vec<&[u8]> = data.iter().map(|d| &d[..n]).collect();
+    let mut med = vec![0u8; n];
+    let mut buf = vec![0u8; data.len()];
+    let mid = data.len() / 2;
     for (i, m) in med.iter_mut().enumerate() {
-        buf.clear();
-        buf.extend(data.iter().map(|d| d[i]));
-        buf.sort_unstable();
-        *m = buf[buf.len() / 2] as f32;
+        for (b, d) in buf.iter_mut().zip(&data) {
+            *b = d[i];
+        }
+        *m = *buf.select_nth_unstable(mid).1;
     }
     // Share of each frame's pixels close to the median; a static camera keeps most of them.
+    // (A difference of whole grey levels is below `agree_px` exactly when it is below its ceiling.)
+    let agree = agree_px.ceil().clamp(0.0, 256.0) as u16;
     let mut shares: Vec<f64> = data
         .iter()
         .map(|d| {
-            let close = (0..n / 3)
-                .filter(|&p| {
-                    (0..3).all(|c| (d[3 * p + c] as f32 - med[3 * p + c]).abs() < agree_px)
-                })
+            let close = d
+                .chunks_exact(3)
+                .zip(med.chunks_exact(3))
+                .filter(|(p, q)| (0..3).all(|c| (p[c].abs_diff(q[c]) as u16) < agree))
                 .count();
             close as f64 / (n / 3) as f64
         })
@@ -591,6 +600,7 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
     if shares[shares.len() / 2] < 0.8 {
         return Ok(None);
     }
+    let med: Vec<f32> = med.into_iter().map(f32::from).collect();
     let m = Mat::from_slice(&med)?
         .reshape(3, size.height)?
         .try_clone()?;
@@ -639,7 +649,7 @@ mod tests {
             opencv::core::CV_32S,
         )
         .unwrap();
-        let ours = component_boxes(&labels).unwrap();
+        let ours = component_boxes(&labels, n as usize).unwrap();
         assert_eq!(ours.len(), n as usize);
         for (i, (area, rect)) in ours.iter().enumerate() {
             let at = |c| *stats.at_2d::<i32>(i as i32, c).unwrap();
