@@ -137,12 +137,14 @@ impl Segmenter {
         let frame_edges = edge_strength(bgr)?;
         let textured = texture_mask(&frame_edges, self.cfg.seg_texture)?;
         let mut motion = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
+        let mut anything_moves = false;
         {
             let tb = textured.data_bytes()?;
             let m = motion.data_bytes_mut()?;
             for (i, &r) in resid.iter().enumerate() {
                 if r > thr_m && tb[i] > 0 {
                     m[i] = 255;
+                    anything_moves = true;
                 }
             }
         }
@@ -271,20 +273,26 @@ impl Segmenter {
         opencv::core::bitwise_not(&dil, &mut learn, &opencv::core::no_array())?;
         // Unknown plate pixels are learnt wherever nothing moves right now, foreground or not, but
         // never inside the filled outline of something moving (flat object interiors show no flow).
-        let moving_shapes = filled(&motion)?;
-        {
-            let ms = moving_shapes.data_bytes()?;
+        // (Nothing to do where the whole plate is known; no shapes to fill where nothing moves.)
+        let all_known = match &self.valid {
+            Some(v) => opencv::core::count_non_zero(v)? == w * h,
+            None => false,
+        };
+        if !all_known {
+            let moving_shapes = if anything_moves {
+                Some(filled(&motion)?)
+            } else {
+                None
+            };
+            let ms = moving_shapes.as_ref().map(|m| m.data_bytes()).transpose()?;
             let still = self.cfg.seg_motion_px * 0.4;
             let tb = textured.data_bytes()?;
             let lb = learn.data_bytes_mut()?;
-            let vb = self
-                .valid
-                .as_ref()
-                .map(|v| v.data_bytes().map(|b| b.to_vec()))
-                .transpose()?;
+            let vb = self.valid.as_ref().map(|v| v.data_bytes()).transpose()?;
             for (i, &r) in resid.iter().enumerate() {
-                let known = vb.as_ref().is_some_and(|v| v[i] > 0);
-                if !known && ms[i] == 0 && (r < still || tb[i] == 0) {
+                let known = vb.is_some_and(|v| v[i] > 0);
+                let in_shape = ms.is_some_and(|m| m[i] > 0);
+                if !known && !in_shape && (r < still || tb[i] == 0) {
                     lb[i] = 255;
                 }
             }
@@ -526,14 +534,16 @@ fn describe(
     )?;
     let (mut solidity, mut extremities) = (1.0, 0);
     if let Some(c) = contours.iter().max_by_key(|c| c.len()) {
-        let mut hull_pts = Vector::<Point>::new();
-        imgproc::convex_hull(&c, &mut hull_pts, false, true)?;
+        let mut hull_idx = Vector::<i32>::new();
+        imgproc::convex_hull(&c, &mut hull_idx, false, false)?;
+        let hull_pts: Vector<Point> = hull_idx
+            .iter()
+            .filter_map(|i| c.get(i.max(0) as usize).ok())
+            .collect();
         let ha = imgproc::contour_area(&hull_pts, false)?;
         if ha > 0.0 {
             solidity = (area / ha).min(1.0);
         }
-        let mut hull_idx = Vector::<i32>::new();
-        imgproc::convex_hull(&c, &mut hull_idx, false, false)?;
         if hull_idx.len() > 3 && c.len() > 3 {
             let mut defects = Vector::<opencv::core::Vec4i>::new();
             if imgproc::convexity_defects(&c, &hull_idx, &mut defects).is_ok() {
