@@ -150,16 +150,18 @@ impl Segmenter {
         }
         let mut fg = motion.clone();
         if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
-            let mut diff = Mat::default();
-            opencv::core::absdiff(&cur, p, &mut diff)?;
-            let d = diff.data_typed::<opencv::core::Vec3f>()?;
+            let c = cur.data_typed::<opencv::core::Vec3f>()?;
+            let pl = p.data_typed::<opencv::core::Vec3f>()?;
             let vb = v.data_bytes()?;
             let f = fg.data_bytes_mut()?;
             // Where the plate is known it decides (sharp edges); elsewhere residual motion does.
-            for i in 0..d.len() {
-                if vb[i] > 0 {
-                    let dd = d[i][0].max(d[i][1]).max(d[i][2]);
-                    f[i] = if dd > self.cfg.seg_plate_diff { 255 } else { 0 };
+            for ((f, &vb), (c, pl)) in f.iter_mut().zip(vb).zip(c.iter().zip(pl)) {
+                if vb > 0 {
+                    let dd = (c[0] - pl[0])
+                        .abs()
+                        .max((c[1] - pl[1]).abs())
+                        .max((c[2] - pl[2]).abs());
+                    *f = if dd > self.cfg.seg_plate_diff { 255 } else { 0 };
                 }
             }
         }
