@@ -16,6 +16,9 @@ fn edge_dist(o: &Obs, ctx: &Context) -> f64 {
         .max(0.0)
 }
 
+/// Tracks whose typical area is under this many times the smallest segmented blob are not judged.
+pub const SMALLEST: f64 = 2.5;
+
 impl Check for ObjectPermanence {
     fn family(&self) -> &'static str {
         "object_permanence"
@@ -28,9 +31,13 @@ impl Check for ObjectPermanence {
             if vis.len() < cfg.track_min_seen + 1 {
                 continue;
             }
-            let s = median(&vis.iter().map(|o| o.area).collect::<Vec<_>>())
-                .sqrt()
-                .max(4.0);
+            let typical_area = median(&vis.iter().map(|o| o.area).collect::<Vec<_>>());
+            // Blobs barely above the segmentation floor (grain, flicker) come and go by noise.
+            let floor = (cfg.seg_min_area_frac * ctx.size.0 * ctx.size.1).max(20.0);
+            if typical_area < SMALLEST * floor {
+                continue;
+            }
+            let s = typical_area.sqrt().max(4.0);
             let score = |o: &Obs, ref_area: f64| {
                 let abrupt = o.area / ref_area.max(1.0);
                 abrupt.min(1.5)
@@ -99,6 +106,18 @@ mod tests {
         frames
             .map(|f| obs(f, x0 + 2.0 * f as f64, 120.0, 24.0, [0.0, 200.0, 0.0]))
             .collect()
+    }
+
+    /// A speck barely above the segmentation floor (film grain) that disappears is not judged.
+    #[test]
+    fn a_speck_that_vanishes_is_not_reported() {
+        let speck: Vec<Obs> = (0..30)
+            .map(|f| obs(f, 60.0 + 2.0 * f as f64, 120.0, 10.0, [0.0, 200.0, 0.0]))
+            .collect();
+        let gone = track(1, speck, EndReason::Lost);
+        assert!(ObjectPermanence
+            .find(&[gone], &ctx(60), &Config::default())
+            .is_empty());
     }
 
     #[test]
