@@ -81,6 +81,14 @@ pub struct Config {
     pub flag_threshold: f64,
 }
 
+impl Config {
+    /// The smallest blob segmentation keeps in a `w` × `h` frame (px²): `seg_min_area_frac` of
+    /// the frame, at least 20 px².
+    pub fn min_blob_area(&self, w: f64, h: f64) -> f64 {
+        (self.seg_min_area_frac * w * h).max(20.0)
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {

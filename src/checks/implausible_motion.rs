@@ -303,14 +303,19 @@ mod tests {
         assert!(found.is_empty(), "{found:?}");
     }
 
-    #[test]
-    fn teleport_is_caught_at_its_frame() {
-        let n = 60;
+    /// A lossy bounce over `n` frames whose path jumps 80 px right from frame 30 on.
+    fn jumped_path(n: usize) -> Vec<(f64, f64)> {
         let mut p = ballistic(n, 0.7);
         for q in p.iter_mut().skip(30) {
             q.0 += 80.0;
         }
-        let found = kinds(&[ball(&p), floor_walker(n)], n);
+        p
+    }
+
+    #[test]
+    fn teleport_is_caught_at_its_frame() {
+        let n = 60;
+        let found = kinds(&[ball(&jumped_path(n)), floor_walker(n)], n);
         assert!(
             found.iter().any(|&(k, f, _)| k == "teleport" && f == 30),
             "{found:?}"
@@ -322,11 +327,7 @@ mod tests {
     #[test]
     fn a_one_sided_box_jump_is_not_a_teleport() {
         let n = 60;
-        let mut p = ballistic(n, 0.7);
-        for q in p.iter_mut().skip(30) {
-            q.0 += 80.0;
-        }
-        let mut t = ball(&p);
+        let mut t = ball(&jumped_path(n));
         for o in t.obs.iter_mut().filter(|o| o.frame >= 30) {
             // Left side keeps its path (as if nothing jumped), right side carries the jump.
             let left = o.bbox[0] - 80.0;

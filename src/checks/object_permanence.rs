@@ -33,7 +33,7 @@ impl Check for ObjectPermanence {
             }
             let typical_area = median(&vis.iter().map(|o| o.area).collect::<Vec<_>>());
             // Blobs barely above the segmentation floor (grain, flicker) come and go by noise.
-            let floor = (cfg.seg_min_area_frac * ctx.size.0 * ctx.size.1).max(20.0);
+            let floor = cfg.min_blob_area(ctx.size.0, ctx.size.1);
             if typical_area < SMALLEST * floor {
                 continue;
             }

@@ -71,7 +71,8 @@ impl PairFlow {
     }
 }
 
-/// Bilinear weights at (x, y), clamped to the border: (x0, y0, x1, y1, fx, fy); the indices are always inside a `w` × `h` grid (NaN lands on 0).
+/// Bilinear weights at (x, y), clamped to the border: (x0, y0, x1, y1, fx, fy); the indices are
+/// always inside a `w` × `h` grid (NaN lands on 0).
 #[inline(always)]
 fn bilinear_weights(w: usize, h: usize, x: f32, y: f32) -> (usize, usize, usize, usize, f32, f32) {
     let x = x.clamp(0.0, (w - 1) as f32);
@@ -145,9 +146,15 @@ fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 
-/// Magnitudes (≥ 0, or NaN) as IEEE bits, which sort like the values.
+/// A magnitude (≥ 0; NaN counts as 0) as IEEE bits, which sort like the values.
+#[inline(always)]
+fn sortable_bits(m: f32) -> u32 {
+    m.max(0.0).to_bits()
+}
+
+/// Magnitudes as sortable bits (see [`kth_smallest`]).
 pub fn magnitude_bits(v: &[f32]) -> Vec<u32> {
-    v.iter().map(|m| m.max(0.0).to_bits()).collect()
+    v.iter().copied().map(sortable_bits).collect()
 }
 
 /// The `ks`-th smallest (0-based ranks, each < `bits.len()`) of non-negative floats given as
@@ -273,7 +280,7 @@ impl FlowEngine {
                 let m = (fx * fx + fy * fy).sqrt();
                 mag_sum += m as f64;
                 mag_max = mag_max.max(m);
-                mag_bits.push(m.max(0.0).to_bits());
+                mag_bits.push(sortable_bits(m));
                 let v0 = a0row[x] as f32;
                 let err = (i1.sample(0, wt) - v0).abs() as f64;
                 werr_all += err;
@@ -304,7 +311,7 @@ impl FlowEngine {
                 let (cfx, cfy) = cam.at(x as f32 - hw, y as f32 - hh);
                 let r = ((frow[2 * x] - cfx).powi(2) + (frow[2 * x + 1] - cfy).powi(2)).sqrt();
                 res_sum += r as f64;
-                res_bits.push(r.max(0.0).to_bits());
+                res_bits.push(sortable_bits(r));
             }
         }
         let occluded_frac = (n - nvalid as f64) / n;

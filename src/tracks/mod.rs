@@ -153,12 +153,18 @@ impl Track {
     /// The sighting showing the whole object, and its area: the view at the upper quartile of the
     /// sighted areas (the median drifts down while the object hides behind something).
     pub fn whole(&self) -> Option<(&Obs, f64)> {
+        self.sighting_at_area_rank(|n| n * 3 / 4)
+    }
+
+    /// The sighting whose area is nearest the `rank(n)`-th smallest of the `n` sighted areas, and
+    /// that area.
+    fn sighting_at_area_rank(&self, rank: impl Fn(usize) -> usize) -> Option<(&Obs, f64)> {
         let mut areas: Vec<f64> = self.visible().map(|v| v.area).collect();
         if areas.is_empty() {
             return None;
         }
         areas.sort_by(f64::total_cmp);
-        let full = areas[areas.len() * 3 / 4];
+        let full = areas[rank(areas.len())];
         self.visible()
             .min_by(|a, b| (a.area - full).abs().total_cmp(&(b.area - full).abs()))
             .map(|o| (o, full))
@@ -167,15 +173,7 @@ impl Track {
     /// The sighting showing the object at its typical (median) size, and that size: the view to
     /// compare with when the latest sighting may be a sliver going behind something.
     pub fn typical(&self) -> Option<(&Obs, f64)> {
-        let mut areas: Vec<f64> = self.visible().map(|v| v.area).collect();
-        if areas.is_empty() {
-            return None;
-        }
-        areas.sort_by(f64::total_cmp);
-        let full = areas[areas.len() / 2];
-        self.visible()
-            .min_by(|a, b| (a.area - full).abs().total_cmp(&(b.area - full).abs()))
-            .map(|o| (o, full))
+        self.sighting_at_area_rank(|n| n / 2)
     }
 }
 
@@ -239,7 +237,7 @@ impl Tracker {
     }
 
     fn min_area(&self) -> f64 {
-        (self.cfg.seg_min_area_frac * self.size.0 * self.size.1).max(20.0)
+        self.cfg.min_blob_area(self.size.0, self.size.1)
     }
 
     fn at_edge(&self, b: [f64; 4]) -> bool {

@@ -205,7 +205,7 @@ impl Segmenter {
             opencv::core::CV_32S,
             imgproc::CCL_DEFAULT,
         )?;
-        let min_area = (self.cfg.seg_min_area_frac * (w * h) as f64).max(20.0);
+        let min_area = self.cfg.min_blob_area(w as f64, h as f64);
         let mut dets = Vec::new();
         for (i, (area, rect)) in component_boxes(&labels, n.max(0) as usize)?
             .into_iter()
@@ -356,7 +356,8 @@ impl Segmenter {
 }
 
 /// Pixel count and bounding box of every label `0..n` of a CV_32S label image (index = label;
-/// label 0, the background, is left empty). OpenCV's own statistics pass costs ten times the labelling.
+/// label 0, the background, is left empty). OpenCV's own statistics pass costs ten times the
+/// labelling.
 fn component_boxes(labels: &Mat, n: usize) -> opencv::Result<Vec<(u32, Rect)>> {
     let w = labels.cols() as usize;
     let data = labels.data_typed::<i32>()?;
