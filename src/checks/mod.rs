@@ -172,6 +172,29 @@ pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool 
     })
 }
 
+/// True when another track starts or stops being seen between frames `f0` and `f1` right next to
+/// this track (`near`, its sightings over those frames): the blob split in two or two merged.
+fn splits_or_merges(tracks: &[Track], id: u32, f0: usize, f1: usize, near: &[&Obs]) -> bool {
+    let touches = |o: &Obs| {
+        near.iter().any(|p| {
+            let m = 0.25 * p.bbox[2].max(p.bbox[3]);
+            o.bbox[0] < p.bbox[0] + p.bbox[2] + m
+                && p.bbox[0] - m < o.bbox[0] + o.bbox[2]
+                && o.bbox[1] < p.bbox[1] + p.bbox[3] + m
+                && p.bbox[1] - m < o.bbox[1] + o.bbox[3]
+        })
+    };
+    tracks.iter().filter(|t| t.id != id).any(|t| {
+        let mut seen = t.visible();
+        let first = seen.next();
+        let last = t.last_visible();
+        [first, last]
+            .into_iter()
+            .flatten()
+            .any(|o| (f0..=f1).contains(&o.frame) && touches(o))
+    })
+}
+
 /// A step in a track's appearance at `frame`: medians of the 4 frames after minus the 4 before.
 #[derive(Debug, Clone)]
 pub struct Step {
@@ -187,8 +210,12 @@ pub struct Step {
     pub d_aspect: f64,
     /// Change of the protrusion count.
     pub d_ext: f64,
-    /// 1 when most of the change happens between frame − 1 and frame, less when it is gradual.
+    /// 1 when most of the change happens between frame − 1 and frame + 1, less when it is
+    /// gradual (the largest over area, colour and aspect).
     pub abrupt: f64,
+    /// Area, colour and aspect steps, each over the run's typical step of that cue and weighted
+    /// by its own abruptness: how far this step stands out from the track's usual variation.
+    pub rel: [f64; 3],
     /// The track has limbs (median protrusions ≥ 1).
     pub articulated: bool,
     /// The run's own frame-to-frame noise of ln(area), colour and ln(aspect) (medians).
@@ -200,22 +227,34 @@ pub struct Step {
 
 /// Around step `i` of a run: the area changes while one side of the box stays within 2 px and
 /// the centroid travels at least 3 px along that side's axis, as when an object passes an occluder.
+/// Judged on the frames around the step, and on the 4 before and the 4 after it alone.
 fn occlusion_like(run: &[&Obs], i: usize, d_area: f64) -> bool {
     const W: usize = 4;
     if d_area.abs() < 0.1 {
         return false;
     }
-    let win = &run[i.saturating_sub(2)..(i + W).min(run.len())];
-    let spread = |f: &dyn Fn(&Obs) -> f64| {
-        let v: Vec<f64> = win.iter().map(|o| f(o)).collect();
-        v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+    let end = (i + W).min(run.len());
+    let slides_along_a_still_side = |win: &[&Obs]| {
+        if win.len() < 2 {
+            return false;
+        }
+        let spread = |f: &dyn Fn(&Obs) -> f64| {
+            let v: Vec<f64> = win.iter().map(|o| f(o)).collect();
+            v.iter().copied().fold(f64::MIN, f64::max) - v.iter().copied().fold(f64::MAX, f64::min)
+        };
+        let (first, last) = (win[0], win[win.len() - 1]);
+        let (mx, my) = ((last.cx - first.cx).abs(), (last.cy - first.cy).abs());
+        let still_x = spread(&|o| o.bbox[0]) <= 2.0 || spread(&|o| o.bbox[0] + o.bbox[2]) <= 2.0;
+        let still_y = spread(&|o| o.bbox[1]) <= 2.0 || spread(&|o| o.bbox[1] + o.bbox[3]) <= 2.0;
+        (still_x && mx >= 3.0) || (still_y && my >= 3.0)
     };
-    let (first, last) = (win[0], win[win.len() - 1]);
-    let (mx, my) = ((last.cx - first.cx).abs(), (last.cy - first.cy).abs());
-    let still_x = spread(&|o| o.bbox[0]) <= 2.0 || spread(&|o| o.bbox[0] + o.bbox[2]) <= 2.0;
-    let still_y = spread(&|o| o.bbox[1]) <= 2.0 || spread(&|o| o.bbox[1] + o.bbox[3]) <= 2.0;
-    (still_x && mx >= 3.0) || (still_y && my >= 3.0)
+    slides_along_a_still_side(&run[i.saturating_sub(2)..end])
+        || slides_along_a_still_side(&run[i..end])
+        || slides_along_a_still_side(&run[i.saturating_sub(W)..i])
 }
+
+/// Boxes within this many px of the frame edge may be clipped by it.
+const EDGE_MARGIN: f64 = 4.0;
 
 /// Candidate appearance steps of a track, away from edges, cuts and other objects.
 pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
@@ -245,10 +284,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         };
         let col_jit = median(
             &run.windows(2)
-                .map(|w| {
-                    let (p, q) = (w[0].colour, w[1].colour);
-                    ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
-                })
+                .map(|w| dist3(w[0].colour, w[1].colour))
                 .collect::<Vec<_>>(),
         );
         let noise = [jit(&la), col_jit, jit(&asp)];
@@ -256,47 +292,75 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             .iter()
             .map(|o| overlaps_other(tracks, t.id, o.frame, o.bbox))
             .collect();
+        let col = |r: std::ops::Range<usize>| -> [f64; 3] {
+            [0, 1, 2].map(|c| {
+                median(
+                    &run[r.clone()]
+                        .iter()
+                        .map(|o| o.colour[c])
+                        .collect::<Vec<_>>(),
+                )
+            })
+        };
+        let step = |v: &[f64], i: usize| median(&v[i..i + W]) - median(&v[i - W..i]);
+        // Every window step of the run, for the cues' typical step sizes.
+        let all: Vec<[f64; 4]> = (W..=run.len() - W)
+            .map(|i| {
+                [
+                    step(&la, i),
+                    dist3(col(i..i + W), col(i - W..i)),
+                    step(&asp, i),
+                    step(&ext, i),
+                ]
+            })
+            .collect();
+        let typical: [f64; 3] =
+            [0, 1, 2].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
         for i in W..=run.len() - W {
             // Near the frame edge a shrinking box is the object leaving, not morphing.
             let near_edge = run[i - W..i + W].iter().any(|o| {
-                let m = 0.5 * o.area.sqrt();
+                let m = EDGE_MARGIN;
                 o.bbox[0] < m
                     || o.bbox[1] < m
                     || o.bbox[0] + o.bbox[2] > ctx.size.0 - m
                     || o.bbox[1] + o.bbox[3] > ctx.size.1 - m
             });
-            if near_edge || crowded[i - W..i + W].iter().any(|&c| c) {
+            // A young track's blob may still carry a ghost of where it was first seen.
+            let young = run[i - W].frame < t.born + 2 * W;
+            let (f0, f1) = (run[i - W].frame, run[i + W - 1].frame);
+            if young
+                || near_edge
+                || crowded[i - W..i + W].iter().any(|&c| c)
+                || splits_or_merges(tracks, t.id, f0, f1, &run[i - W..i + W])
+            {
                 continue;
             }
-            let med = |v: &[f64]| median(v);
-            let col = |r: std::ops::Range<usize>| -> [f64; 3] {
-                let k: Vec<&Obs> = run[r].to_vec();
-                [0, 1, 2].map(|c| median(&k.iter().map(|o| o.colour[c]).collect::<Vec<_>>()))
-            };
-            let (cb, ca) = (col(i - W..i), col(i..i + W));
-            let d_colour =
-                ((ca[0] - cb[0]).powi(2) + (ca[1] - cb[1]).powi(2) + (ca[2] - cb[2]).powi(2))
-                    .sqrt();
-            let d_area = med(&la[i..i + W]) - med(&la[i - W..i]);
-            let d_aspect = med(&asp[i..i + W]) - med(&asp[i - W..i]);
-            let d_ext = med(&ext[i..i + W]) - med(&ext[i - W..i]);
-            let one = |v: &[f64], total: f64| {
+            let [d_area, d_colour, d_aspect, d_ext] = all[i - W];
+            // Share of the change made across the two frames around the step (a ramp over 3
+            // frames still counts as abrupt; a gradual drift does not).
+            let share = |v: &[f64], total: f64| {
                 if total.abs() < 1e-6 {
                     0.0
                 } else {
-                    ((v[i] - v[i - 1]) / total).clamp(0.0, 1.0)
+                    ((v[i + 1] - v[i - 1]) / total).clamp(0.0, 1.0)
                 }
             };
-            let c1 = {
-                let (p, q) = (run[i - 1].colour, run[i].colour);
-                ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
-            };
-            let colour_abrupt = if d_colour > 1e-6 {
-                (c1 / d_colour).clamp(0.0, 1.0)
+            let colour_share = if d_colour > 1e-6 {
+                (dist3(run[i + 1].colour, run[i - 1].colour) / d_colour).clamp(0.0, 1.0)
             } else {
                 0.0
             };
-            let abrupt = one(&la, d_area).max(one(&asp, d_aspect)).max(colour_abrupt);
+            let sharp = |a: f64| if a >= 0.5 { 1.0 } else { a };
+            let abrupt = [
+                sharp(share(&la, d_area)),
+                sharp(colour_share),
+                sharp(share(&asp, d_aspect)),
+            ];
+            let rel = [
+                d_area.abs() / (typical[0] + 0.08) * abrupt[0],
+                d_colour / (typical[1] + 15.0) * abrupt[1],
+                d_aspect.abs() / (typical[2] + 0.08) * abrupt[2],
+            ];
             out.push(Step {
                 frame: run[i].frame,
                 bbox: run[i].bbox,
@@ -304,7 +368,8 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 d_colour,
                 d_aspect,
                 d_ext,
-                abrupt: if abrupt >= 0.5 { 1.0 } else { abrupt },
+                abrupt: abrupt.into_iter().fold(0.0, f64::max),
+                rel,
                 articulated,
                 noise,
                 occlusion_like: occlusion_like(&run, i, d_area),
@@ -312,6 +377,11 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         }
     }
     out
+}
+
+/// Euclidean distance of two colours.
+fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
 
 #[cfg(test)]

@@ -20,15 +20,7 @@ impl Check for Morphing {
             let best = cands
                 .iter()
                 .filter(|st| !st.occlusion_like)
-                .map(|st| {
-                    (
-                        (st.d_area.abs() / 0.3)
-                            .max(st.d_colour / 40.0)
-                            .max(st.d_aspect.abs() / 0.3)
-                            * st.abrupt,
-                        st,
-                    )
-                })
+                .map(|st| (st.rel.into_iter().fold(0.0, f64::max), st))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((raw, st)) = best {
                 out.push(Finding {
@@ -54,10 +46,10 @@ mod tests {
     use super::*;
     use crate::tracks::EndReason;
 
-    /// The largest morph raw value on a lone track in a 40-frame clip.
+    /// The largest morph raw value on a lone track in a 60-frame clip.
     fn raw(t: Track) -> f64 {
         Morphing
-            .find(&[t], &ctx(40), &Config::default())
+            .find(&[t], &ctx(60), &Config::default())
             .iter()
             .map(|f| f.raw)
             .fold(0.0, f64::max)
@@ -121,5 +113,36 @@ mod tests {
         let (behind, in_place) = (raw(mk(true)), raw(mk(false)));
         assert!(behind < 0.5, "occluded slide scored {behind}");
         assert!(in_place > 2.0, "in-place shrink scored {in_place}");
+    }
+
+    /// A walker's box narrows and widens with its gait (22 to 62 px wide, period 20 frames): that
+    /// is its usual variation, not a morph. The same walker turning red for good is one.
+    #[test]
+    fn a_gait_cycle_is_not_a_morph_but_a_lasting_recolour_of_the_walker_is() {
+        let walker = |recolour_at: Option<usize>| {
+            let o = (0..60)
+                .map(|f| {
+                    let phase = (f as f64 * std::f64::consts::TAU / 20.0).sin();
+                    let (w, h) = (42.0 + 20.0 * phase, 124.0);
+                    let red = recolour_at.is_some_and(|r| f >= r);
+                    let colour = if red {
+                        [40.0, 40.0, 210.0]
+                    } else {
+                        [200.0, 90.0, 40.0]
+                    };
+                    let mut ob = obs(f, 60.0 + 2.0 * f as f64, 120.0, 30.0, colour);
+                    ob.bbox = [ob.cx - w / 2.0, 58.0, w, h];
+                    ob.area = 0.6 * w * h;
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (gait, recoloured) = (raw(walker(None)), raw(walker(Some(35))));
+        assert!(recoloured > 3.0, "recolour scored {recoloured}");
+        assert!(
+            gait < 0.4 * recoloured,
+            "gait {gait} vs recolour {recoloured}"
+        );
     }
 }

@@ -150,13 +150,16 @@ fn colour(rng: &mut ChaCha8Rng) -> [f64; 3] {
     c
 }
 
-/// A saturated colour at least 140 (L1, grey levels) away from `avoid`.
-fn colour_against(rng: &mut ChaCha8Rng, avoid: [f64; 3]) -> [f64; 3] {
+/// A saturated colour at least 140 (L1, grey levels) away from each of `avoid`.
+fn colour_against(rng: &mut ChaCha8Rng, avoid: &[[f64; 3]]) -> [f64; 3] {
     let mut c = colour(rng);
-    for _ in 0..32 {
-        let d: f64 = (0..3).map(|i| (c[i] - avoid[i]).abs()).sum();
-        let luma = |v: [f64; 3]| 0.114 * v[0] + 0.587 * v[1] + 0.299 * v[2];
-        if d > 140.0 && (luma(c) - luma(avoid)).abs() > 25.0 {
+    let luma = |v: [f64; 3]| 0.114 * v[0] + 0.587 * v[1] + 0.299 * v[2];
+    for _ in 0..64 {
+        let apart = |a: &[f64; 3]| {
+            let d: f64 = (0..3).map(|i| (c[i] - a[i]).abs()).sum();
+            d > 140.0 && (luma(c) - luma(*a)).abs() > 25.0
+        };
+        if avoid.iter().all(apart) {
             break;
         }
         c = colour(rng);
@@ -279,7 +282,7 @@ impl World {
                 id,
                 body,
                 motion,
-                colour: colour_against(rng, self.bg_mean),
+                colour: colour_against(rng, &[self.bg_mean]),
                 states,
                 alters: vec![],
             },
@@ -517,7 +520,7 @@ fn plan_clip(
                             },
                         ),
                         1 => Alter::Reshape(s),
-                        _ => Alter::Recolour(s, colour_against(rng, o.colour)),
+                        _ => Alter::Recolour(s, colour_against(rng, &[o.colour, world.bg_mean])),
                     };
                     o.alters.push(a);
                     ok_place(&o, s).then_some((s, s + 3))

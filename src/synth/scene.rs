@@ -61,7 +61,8 @@ pub struct State {
 pub enum Alter {
     /// From `from` on, size × factor (ramps over 3 frames).
     Grow(usize, f64),
-    /// From `from` on, a ball is drawn as a square / a block as a disc.
+    /// From `from` on, a ball is drawn as a flat box, a block as a disc and an articulated body
+    /// as a blob.
     Reshape(usize),
     /// From `from` on, the colour changes.
     Recolour(usize, [f64; 3]),
@@ -132,6 +133,13 @@ impl Object {
                 } else {
                     out.push(Prim::Rect((s.x, s.y), (hw * k, hh * k)));
                 }
+            }
+            // An articulated body that reshapes melts into a blob of about its own area.
+            Body::Humanoid(h) if reshape => {
+                out.push(Prim::Disc((s.x, s.y - 0.2 * h * k), 0.2 * h * k));
+            }
+            Body::Quadruped(l) if reshape => {
+                out.push(Prim::Disc((s.x, s.y), 0.33 * l * k));
             }
             Body::Humanoid(h) => {
                 let h = h * k;
