@@ -3,7 +3,7 @@
 
 use super::{median, overlaps_other, visible_runs, Check, Context, Finding};
 use crate::config::Config;
-use crate::tracks::{Obs, Track};
+use crate::tracks::{EndReason, Obs, Track};
 
 /// The implausible-motion check.
 pub struct ImplausibleMotion;
@@ -256,8 +256,61 @@ impl Check for ImplausibleMotion {
                 }
             }
         }
+        out.extend(jumps_between_tracks(tracks, ctx));
         out
     }
+}
+
+/// Teleports the tracker could not follow: a track is seen for the last time and, 1 to 3 frames
+/// later, a track of about its size starts far from where the first one was heading, both away
+/// from the frame edge and from cuts. (Re-emerging from behind something takes longer, and ends
+/// where the motion led.)
+fn jumps_between_tracks(tracks: &[Track], ctx: &Context) -> Vec<Finding> {
+    const MAX_GAP: usize = 3;
+    let mut out = Vec::new();
+    for a in tracks {
+        if matches!(a.end, EndReason::Exited | EndReason::SceneCut) {
+            continue;
+        }
+        let (Some(last), Some((whole, a_area))) = (a.last_visible(), a.whole()) else {
+            continue;
+        };
+        if last.at_edge || ctx.near_cut_before(last.frame + 1, super::CUT_SETTLE) {
+            continue;
+        }
+        let (_, v) = a.coast();
+        let s = a_area.sqrt().max(4.0);
+        for b in tracks.iter().filter(|b| b.id != a.id) {
+            let seen: Vec<&Obs> = b.visible().take(4).collect();
+            let Some(&first) = seen.first() else {
+                continue;
+            };
+            let gap = first.frame.wrapping_sub(last.frame);
+            if !(1..=MAX_GAP).contains(&gap)
+                || seen.iter().any(|o| o.at_edge)
+                || ctx.near_cut_before(first.frame, super::CUT_SETTLE)
+            {
+                continue;
+            }
+            let colour =
+                [0, 1, 2].map(|c| median(&seen.iter().map(|o| o.colour[c]).collect::<Vec<_>>()));
+            let b_area = median(&seen.iter().map(|o| o.area).collect::<Vec<_>>());
+            let look_apart = (0..3)
+                .map(|c| (colour[c] - whole.colour[c]).powi(2))
+                .sum::<f64>()
+                .sqrt();
+            if look_apart > 120.0 || !(0.4..2.5).contains(&(b_area / a_area.max(1.0))) {
+                continue;
+            }
+            let g = gap as f64;
+            let expected = (last.cx + v[0] * g, last.cy + v[1] * g);
+            let off = norm((first.cx - expected.0, first.cy - expected.1));
+            if off > 1.5 * s {
+                out.push(finding("teleport", b, first, first.frame, off / (0.3 * s + 4.0), format!("track {} vanishes at frame {} and track {} of about its size appears {:.1} px ({:.1} object sizes) away from where it was heading, {} frame(s) later", a.id, last.frame, b.id, off, off / s, gap)));
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -320,6 +373,50 @@ mod tests {
             found.iter().any(|&(k, f, _)| k == "teleport" && f == 30),
             "{found:?}"
         );
+    }
+
+    /// A square sliding right at 2 px/frame is last seen at frame 24; a square of its size starts
+    /// `gap` frames later at x = `start_x`.
+    fn handed_over(gap: usize, start_x: f64) -> Vec<Track> {
+        let colour = [60.0, 60.0, 200.0];
+        let a = (0..25)
+            .map(|f| obs(f, 60.0 + 2.0 * f as f64, 120.0, 24.0, colour))
+            .collect();
+        let b = (25 + gap - 1..60)
+            .map(|f| {
+                obs(
+                    f,
+                    start_x + 2.0 * (f + 1 - 25 - gap) as f64,
+                    120.0,
+                    24.0,
+                    colour,
+                )
+            })
+            .collect();
+        vec![
+            track(1, a, EndReason::Lost),
+            track(2, b, EndReason::VideoEnd),
+        ]
+    }
+
+    /// A track that ends and one of its size that starts far away the next frame is a teleport
+    /// the tracker could not follow. Not when the new one starts where the old one was heading,
+    /// nor when it comes many frames later (out from behind something).
+    #[test]
+    fn a_jump_between_two_tracks_is_a_teleport_but_a_hand_over_where_it_was_heading_is_not() {
+        let teleports = |gap: usize, x: f64| {
+            kinds(&handed_over(gap, x), 60)
+                .into_iter()
+                .filter(|&(k, _, _)| k == "teleport")
+                .collect::<Vec<_>>()
+        };
+        let jumped = teleports(1, 250.0);
+        assert!(
+            jumped.iter().any(|&(_, f, raw)| f == 25 && raw > 5.0),
+            "{jumped:?}"
+        );
+        assert!(teleports(2, 110.0).is_empty(), "{:?}", teleports(2, 110.0));
+        assert!(teleports(8, 250.0).is_empty(), "{:?}", teleports(8, 250.0));
     }
 
     /// The same centroid jump when only the box's leading side jumps (the object coming out from
