@@ -89,7 +89,7 @@ impl Check for ImplausibleMotion {
         "implausible_motion"
     }
 
-    fn find(&self, tracks: &[Track], ctx: &Context, _cfg: &Config) -> Vec<Finding> {
+    fn find(&self, tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Finding> {
         // The floor of each shot (between scene cuts): the lowest box bottom seen in it.
         let shot: Vec<usize> = ctx
             .cut
@@ -256,7 +256,7 @@ impl Check for ImplausibleMotion {
                 }
             }
         }
-        out.extend(jumps_between_tracks(tracks, ctx));
+        out.extend(jumps_between_tracks(tracks, ctx, cfg));
         out
     }
 }
@@ -265,10 +265,17 @@ impl Check for ImplausibleMotion {
 /// later, a track of about its size starts far from where the first one was heading, both away
 /// from the frame edge and from cuts. (Re-emerging from behind something takes longer, and ends
 /// where the motion led.)
-fn jumps_between_tracks(tracks: &[Track], ctx: &Context) -> Vec<Finding> {
+fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Finding> {
     const MAX_GAP: usize = 3;
+    // Both tracks well established: the first seen for a while, the second for 4 of its first 5
+    // frames, both well above the smallest blob (specks of texture come and go).
+    const SEEN_BEFORE: usize = 10;
+    let smallest = super::object_permanence::SMALLEST * cfg.min_blob_area(ctx.size.0, ctx.size.1);
     let mut out = Vec::new();
     for a in tracks {
+        if a.visible().count() < SEEN_BEFORE {
+            continue;
+        }
         if matches!(a.end, EndReason::Exited | EndReason::SceneCut) {
             continue;
         }
@@ -285,6 +292,9 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context) -> Vec<Finding> {
             let Some(&first) = seen.first() else {
                 continue;
             };
+            if seen.len() < 4 || seen[3].frame > first.frame + 4 {
+                continue;
+            }
             let gap = first.frame.wrapping_sub(last.frame);
             if !(1..=MAX_GAP).contains(&gap)
                 || seen.iter().any(|o| o.at_edge)
@@ -299,7 +309,16 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context) -> Vec<Finding> {
                 .map(|c| (colour[c] - whole.colour[c]).powi(2))
                 .sum::<f64>()
                 .sqrt();
-            if look_apart > 120.0 || !(0.4..2.5).contains(&(b_area / a_area.max(1.0))) {
+            if look_apart > 120.0
+                || a_area.min(b_area) < smallest
+                || !(0.4..2.5).contains(&(b_area / a_area.max(1.0)))
+            {
+                continue;
+            }
+            // A clean hand-over: nothing else where the first was last seen or the second first is.
+            if overlaps_other(tracks, a.id, last.frame, last.bbox)
+                || overlaps_other(tracks, b.id, first.frame, first.bbox)
+            {
                 continue;
             }
             let g = gap as f64;
