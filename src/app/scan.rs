@@ -559,7 +559,7 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
                     })
                     .unwrap_or_else(|e| {
                         if !opts.quiet {
-                            bar.suspend(|| eprintln!("error: {e}"));
+                            bar.suspend(|| say(&format!("error: {e}")));
                         }
                         error_result(input, &e)
                     });
@@ -571,7 +571,7 @@ pub fn run(opts: &ScanOptions) -> anyhow::Result<ScanResults> {
                 }
                 if !opts.quiet {
                     for w in &r.warnings {
-                        bar.suspend(|| eprintln!("warning: {w}"));
+                        bar.suspend(|| say(&format!("warning: {w}")));
                     }
                 }
                 bar.inc(1);
@@ -655,6 +655,13 @@ pub fn write_outputs(dir: &Path, results: &ScanResults, html: bool) -> Result<()
         exporters.push(&report::html::HtmlExporter);
     }
     report::write_all(dir, results, &exporters).map(|_| ())
+}
+
+/// Writes one line to stderr in a single write, so FFmpeg's own messages from other threads
+/// cannot land in the middle of it.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
 
 fn progress(n: usize, quiet: bool) -> indicatif::ProgressBar {

@@ -167,17 +167,21 @@ impl Check for ImplausibleMotion {
                         })
                     };
                     let (vb, va) = (mean(i - 3..i), mean(i + 1..i + 4));
-                    let dv = norm((va.0 - vb.0, va.1 - vb.1));
                     let o = run[i];
                     // Contact anywhere in the span the two velocity windows cover.
                     let contact = (i.saturating_sub(3)..(i + 5).min(n))
                         .any(|j| floor - (run[j].bbox[1] + run[j].bbox[3]) < 0.4 * s);
+                    // A contact explains a bounce or a slowdown, not a sideways speed-up.
+                    let dv = if contact {
+                        (va.0.abs() - vb.0.abs()).max(0.0)
+                    } else {
+                        norm((va.0 - vb.0, va.1 - vb.1))
+                    };
                     let reversal_x = vb.0 * va.0 < 0.0;
                     let steps_of = |r: std::ops::Range<usize>| -> Vec<(&Obs, &Obs)> {
                         r.map(|j| (run[j], run[j + 1])).collect()
                     };
                     if dv > 4.0 * g + 1.0
-                        && !contact
                         && !reversal_x
                         && clean_pair(i - 1)
                         && clean_pair(i)
@@ -186,7 +190,25 @@ impl Check for ImplausibleMotion {
                         && box_follows(&steps_of(i + 1..i + 4))
                     {
                         let raw = (dv - 4.0 * g) / (norm(vb) + 1.0 + 4.0 * jitter);
-                        out.push(finding("speed_jump", t, o, o.frame + 1, raw, format!("track {} changes velocity by {:.1} px/frame ({:.1} → {:.1}) in mid-air with no contact", t.id, dv, norm(vb), norm(va))));
+                        out.push(finding(
+                            "speed_jump",
+                            t,
+                            o,
+                            o.frame + 1,
+                            raw,
+                            format!(
+                                "track {} changes velocity by {:.1} px/frame ({:.1} → {:.1}) {}",
+                                t.id,
+                                dv,
+                                norm(vb),
+                                norm(va),
+                                if contact {
+                                    "speeding up along the floor with nothing pushing it"
+                                } else {
+                                    "in mid-air with no contact"
+                                }
+                            ),
+                        ));
                     }
                 }
                 // Hover: airborne and still for several frames after flying.
@@ -366,6 +388,33 @@ mod tests {
                 .collect(),
             EndReason::VideoEnd,
         )
+    }
+
+    /// A block sliding along the floor (box bottom at the floor line), its speed per frame given.
+    fn slider(n: usize, speed: impl Fn(usize) -> f64) -> Track {
+        let mut x = 40.0;
+        let o = (0..n)
+            .map(|f| {
+                x += speed(f);
+                obs(f, x, 200.0, 20.0, [0.0, 200.0, 0.0])
+            })
+            .collect();
+        track(1, o, EndReason::VideoEnd)
+    }
+
+    /// On the floor, contact explains slowing down (friction) but not tripling speed.
+    #[test]
+    fn a_slider_speeding_up_on_the_floor_is_caught_but_one_slowing_down_is_not() {
+        let n = 60;
+        let jumped = kinds(&[slider(n, |f| if f < 30 { 1.5 } else { 5.0 })], n);
+        assert!(
+            jumped
+                .iter()
+                .any(|&(k, f, _)| k == "speed_jump" && (28..=32).contains(&f)),
+            "{jumped:?}"
+        );
+        let braking = kinds(&[slider(n, |f| (3.0 - 0.04 * f as f64).max(0.0))], n);
+        assert!(braking.is_empty(), "{braking:?}");
     }
 
     #[test]

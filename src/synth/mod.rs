@@ -507,7 +507,9 @@ fn plan_clip(
             let lo = frames / 4;
             let hi = frames * 2 / 3;
             let s = rng.gen_range(lo..hi);
-            let ok_place = |o: &Object, t: usize| well_inside(&camera, o, t, o.size() * 0.3);
+            // Well inside the view; after many tries (a body tall for the frame), just inside.
+            let inset = if tries <= 100 { 0.3 } else { 0.0 };
+            let ok_place = |o: &Object, t: usize| well_inside(&camera, o, t, o.size() * inset);
             let placed: Option<(usize, usize)> = match kind {
                 "morph" => {
                     let a = match rng.gen_range(0..3) {
@@ -609,10 +611,15 @@ fn plan_clip(
                     })
                 }
                 _ => {
-                    // speed_jump: while moving, far from walls.
+                    // speed_jump: while moving, far from the side walls (on the floor or not).
                     let s2 = (lo..hi).find(|&t| {
                         let v = (o.states[t + 1].x - o.states[t].x).abs();
-                        v > 0.8 && well_inside(&camera, &o, t, o.size() * 2.0)
+                        let (x, _, bw, _) = view_box(&camera, t, &o.prims(t));
+                        let margin = o.size() * 2.0;
+                        v > 0.8
+                            && x > margin
+                            && x + bw < camera.view.0 as f64 - margin
+                            && well_inside(&camera, &o, t, o.size() * 0.3)
                     });
                     s2.and_then(|s| {
                         world.resim(
@@ -630,6 +637,7 @@ fn plan_clip(
                 break (o, s, e.min(frames - 1));
             }
             if tries > 200 {
+                eprintln!("physlint synth: warning: no place found for a {kind} artifact; its clip is rendered without it");
                 break (o, s, s);
             }
         };
