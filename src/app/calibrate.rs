@@ -17,6 +17,16 @@ pub const MARGIN: f64 = 1.05;
 /// Smallest reference (kinds never seen on clean footage).
 pub const FLOOR: f64 = 0.05;
 
+/// Smallest reference of `kind`. A bounce_gain raw value is the rebound's height gain (0.3 =
+/// 30% higher); apex heights of small bounces are a few px, so gains under 50% are not called
+/// beyond clean footage even when no clean clip happened to bounce.
+pub fn floor(kind: &str) -> f64 {
+    match kind {
+        "bounce_gain" => 0.5,
+        _ => FLOOR,
+    }
+}
+
 /// Scans `paths` (skipping labelled artifact clips) and returns the learnt calibration.
 pub fn run(
     paths: &[PathBuf],
@@ -62,10 +72,10 @@ pub fn run(
     });
     let mut reference: BTreeMap<String, f64> = crate::synth::KINDS
         .iter()
-        .map(|(k, _)| (k.to_string(), FLOOR))
+        .map(|(k, _)| (k.to_string(), floor(k)))
         .collect();
     for (kind, raw) in raws.into_iter().flatten() {
-        let e = reference.entry(kind).or_insert(FLOOR);
+        let e = reference.entry(kind.clone()).or_insert(floor(&kind));
         *e = e.max(crate::results::r4(raw * MARGIN));
     }
     Ok(Calibration { reference })

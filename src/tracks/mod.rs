@@ -185,7 +185,16 @@ pub struct Tracker {
     done: Vec<Track>,
     next_id: u32,
     size: (f64, f64),
+    /// The previous frame (none at the start, after a cut or while the camera moves).
+    prev: Option<Mat>,
+    /// Still tracks that popped into view: the image changed under them at birth.
+    popped: Vec<u32>,
+    /// Boxes of blobs absorbed into the plate as ghosts, with their frame.
+    absorbed: Vec<(usize, [f64; 4])>,
 }
+
+/// Frames for which a ghost's box is remembered (see `Tracker::popped_in`).
+const GHOST_MEMORY: usize = 8;
 
 /// Intersection over union of two (x, y, w, h) boxes.
 pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
@@ -217,7 +226,39 @@ impl Tracker {
             done: vec![],
             next_id: 1,
             size: (width as f64, height as f64),
+            prev: None,
+            popped: vec![],
+            absorbed: vec![],
         })
+    }
+
+    /// A still blob born at `frame` popped into view: with the camera still, the image inside it
+    /// changed from the previous frame, and no track was seen there then (not a revealed
+    /// background where something just left, and not a ghost the plate had from the start).
+    fn popped_in(&self, bgr: &Mat, d: &Detection, frame: usize) -> opencv::Result<bool> {
+        let Some(prev) = &self.prev else {
+            return Ok(false);
+        };
+        let r = [
+            d.rect.x as f64,
+            d.rect.y as f64,
+            d.rect.width as f64,
+            d.rect.height as f64,
+        ];
+        // Nor where a ghost was absorbed just before (a slow object taken for one leaves slivers).
+        let seen_there = self.active.iter().chain(&self.done).any(|t| {
+            t.obs.iter().rev().take(3).any(|o| {
+                o.frame + 1 == frame && o.state == TrackState::Visible && iou(o.bbox, r) > 0.0
+            })
+        }) || self.absorbed.iter().any(|&(_, b)| iou(b, r) > 0.0);
+        if seen_there {
+            return Ok(false);
+        }
+        let (now, before) = (Mat::roi(bgr, d.rect)?, Mat::roi(prev, d.rect)?);
+        let mut diff = Mat::default();
+        opencv::core::absdiff(&now, &before, &mut diff)?;
+        let m = opencv::core::mean(&diff, &d.mask)?;
+        Ok(m[0].max(m[1]).max(m[2]) > self.cfg.seg_plate_diff as f64)
     }
 
     fn predict(&self, t: &Track, frame: usize) -> ([f64; 4], f64, f64) {
@@ -293,6 +334,14 @@ impl Tracker {
 
     /// Processes frame `frame` (BGR, analysis size) with the flow of the pair ending at it.
     pub fn update(&mut self, frame: usize, bgr: &Mat, pair: &PairFlow) -> opencv::Result<()> {
+        let c = &pair.camera;
+        let camera_still = c.dx.abs() < 0.5
+            && c.dy.abs() < 0.5
+            && (c.scale - 1.0).abs() < 2e-3
+            && c.rotation.abs() < 2e-3;
+        if pair.scene_cut || !camera_still {
+            self.prev = None;
+        }
         if pair.scene_cut {
             self.seg.reset();
             for mut t in self.active.drain(..) {
@@ -478,6 +527,9 @@ impl Tracker {
             if d.moving_frac >= self.cfg.track_min_moving || d.area >= 4.0 * self.min_area() {
                 let id = self.next_id;
                 self.next_id += 1;
+                if self.popped_in(bgr, d, frame)? {
+                    self.popped.push(id);
+                }
                 let o = self.obs_of(d, frame);
                 self.active.push(Track {
                     id,
@@ -517,11 +569,14 @@ impl Tracker {
             };
             let travelled = travel(false).min(travel(true));
             let moving = vis.iter().map(|o| o.moving_frac).sum::<f64>() / vis.len() as f64;
-            if travelled < 2.0 && moving < 0.3 {
+            if travelled < 2.0 && moving < 0.3 && !self.popped.contains(&t.id) {
                 ghosts.push((i, j));
             }
         }
         for &(i, j) in ghosts.iter().rev() {
+            let r = dets[j].rect;
+            let b = [r.x as f64, r.y as f64, r.width as f64, r.height as f64];
+            self.absorbed.push((frame, b));
             self.seg.absorb(bgr, dets[j].rect, &dets[j].mask)?;
             self.active.remove(i);
         }
@@ -545,6 +600,8 @@ impl Tracker {
             }
         }
         self.active = keep;
+        self.absorbed.retain(|&(f, _)| f + GHOST_MEMORY > frame);
+        self.prev = Some(opencv::prelude::MatTraitConst::try_clone(bgr)?);
         Ok(())
     }
 
