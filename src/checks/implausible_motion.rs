@@ -327,10 +327,7 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             let colour =
                 [0, 1, 2].map(|c| median(&seen.iter().map(|o| o.colour[c]).collect::<Vec<_>>()));
             let b_area = median(&seen.iter().map(|o| o.area).collect::<Vec<_>>());
-            let look_apart = (0..3)
-                .map(|c| (colour[c] - whole.colour[c]).powi(2))
-                .sum::<f64>()
-                .sqrt();
+            let look_apart = super::dist3(colour, whole.colour);
             if look_apart > 120.0
                 || a_area.min(b_area) < smallest
                 || !(0.4..2.5).contains(&(b_area / a_area.max(1.0)))

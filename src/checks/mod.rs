@@ -380,7 +380,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
 }
 
 /// Euclidean distance of two colours.
-fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
+pub(crate) fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
 

@@ -239,12 +239,7 @@ impl Tracker {
         let Some(prev) = &self.prev else {
             return Ok(false);
         };
-        let r = [
-            d.rect.x as f64,
-            d.rect.y as f64,
-            d.rect.width as f64,
-            d.rect.height as f64,
-        ];
+        let r = d.bbox();
         // Nor where a ghost was absorbed just before (a slow object taken for one leaves slivers).
         let seen_there = self.active.iter().chain(&self.done).any(|t| {
             t.obs.iter().rev().take(3).any(|o| {
@@ -289,12 +284,7 @@ impl Tracker {
     }
 
     fn obs_of(&self, d: &Detection, frame: usize) -> Obs {
-        let bbox = [
-            d.rect.x as f64,
-            d.rect.y as f64,
-            d.rect.width as f64,
-            d.rect.height as f64,
-        ];
+        let bbox = d.bbox();
         Obs {
             frame,
             state: TrackState::Visible,
@@ -387,12 +377,7 @@ impl Tracker {
                 let size = (o.bbox[2].max(o.bbox[3])).max(8.0);
                 let gate = self.cfg.track_gate * size + 2.0 * (t.lost as f64 + 1.0);
                 let cd = colour_dist(o.colour, d.colour);
-                let db = [
-                    d.rect.x as f64,
-                    d.rect.y as f64,
-                    d.rect.width as f64,
-                    d.rect.height as f64,
-                ];
+                let db = d.bbox();
                 // A colour change breaks the link unless the blob sits squarely where the object
                 // was going (then it is the same object changing colour: a morph to report).
                 if dist > gate || (cd > self.cfg.track_max_colour && iou(pb, db) < 0.5) {
@@ -574,9 +559,7 @@ impl Tracker {
             }
         }
         for &(i, j) in ghosts.iter().rev() {
-            let r = dets[j].rect;
-            let b = [r.x as f64, r.y as f64, r.width as f64, r.height as f64];
-            self.absorbed.push((frame, b));
+            self.absorbed.push((frame, dets[j].bbox()));
             self.seg.absorb(bgr, dets[j].rect, &dets[j].mask)?;
             self.active.remove(i);
         }

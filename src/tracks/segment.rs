@@ -32,6 +32,14 @@ pub struct Detection {
     pub hu: [f64; 2],
 }
 
+impl Detection {
+    /// Bounding box as (x, y, w, h).
+    pub fn bbox(&self) -> [f64; 4] {
+        let r = self.rect;
+        [r.x as f64, r.y as f64, r.width as f64, r.height as f64]
+    }
+}
+
 /// Keeps the background plate between frames and segments each new frame.
 pub struct Segmenter {
     plate: Option<Mat>,
