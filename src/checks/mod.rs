@@ -421,6 +421,7 @@ pub(crate) mod testkit {
             lost: 0,
             end,
             cam_acc: [0.0; 2],
+            faint_birth: false,
         }
     }
 

@@ -70,7 +70,7 @@ impl Check for ObjectPermanence {
             let first = vis[0];
             let next: Vec<f64> = vis.iter().skip(1).take(5).map(|o| o.area).collect();
             let m = median(&next);
-            let born_late = first.frame > 2 && t.obs[0].frame == first.frame;
+            let born_late = first.frame > 2 && t.obs[0].frame == first.frame && !t.faint_birth;
             if born_late
                 && !first.at_edge
                 && !ctx.near_cut_before(first.frame, super::CUT_SETTLE)
@@ -164,6 +164,16 @@ mod tests {
                 &Config::default()
             )
             .is_empty());
+    }
+
+    /// A track first seen as a faint blob rose out of the noise: its first sighting is not when
+    /// it came into view.
+    #[test]
+    fn a_track_born_faint_did_not_appear() {
+        let mut born = track(1, walk(20..50, 40.0), EndReason::VideoEnd);
+        born.faint_birth = true;
+        let f = ObjectPermanence.find(&[born], &ctx(60), &Config::default());
+        assert!(f.iter().all(|f| f.kind != "appear"), "{f:?}");
     }
 
     /// A fragment born at frame 20 beside a body whose box grows over it from frame 21 on split

@@ -103,6 +103,9 @@ pub struct Track {
     pub born: usize,
     /// Camera-induced displacement accumulated since birth, at its last known position (px).
     pub cam_acc: [f64; 2],
+    /// First seen only as a faint blob: it rose out of the noise, so its birth frame is not
+    /// when it came into view.
+    pub faint_birth: bool,
 }
 
 impl Track {
@@ -256,6 +259,25 @@ impl Tracker {
         Ok(m[0].max(m[1]).max(m[2]) > self.cfg.seg_plate_diff as f64)
     }
 
+    /// Within one object size of a track seen in this or the previous frame.
+    fn beside_a_track(&self, d: &Detection, frame: usize) -> bool {
+        self.active.iter().any(|t| {
+            t.last_visible().is_some_and(|o| {
+                let m = o.bbox[2].max(o.bbox[3]);
+                o.frame + 1 >= frame
+                    && iou(
+                        [
+                            o.bbox[0] - m,
+                            o.bbox[1] - m,
+                            o.bbox[2] + 2.0 * m,
+                            o.bbox[3] + 2.0 * m,
+                        ],
+                        d.bbox(),
+                    ) > 0.0
+            })
+        })
+    }
+
     fn predict(&self, t: &Track, frame: usize) -> ([f64; 4], f64, f64) {
         let (o, v) = if t.lost > 0 {
             t.coast()
@@ -367,29 +389,37 @@ impl Tracker {
             })
         };
         // Stage 1: motion-gated assignment.
+        let score = |i: usize, j: usize| -> i64 {
+            let t = &self.active[i];
+            let o = t.last_visible().unwrap();
+            let (pb, pcx, pcy) = preds[i];
+            let d = &dets[j];
+            let dist = ((d.cx - pcx).powi(2) + (d.cy - pcy).powi(2)).sqrt();
+            let size = (o.bbox[2].max(o.bbox[3])).max(8.0);
+            let gate = self.cfg.track_gate * size + 2.0 * (t.lost as f64 + 1.0);
+            let cd = colour_dist(o.colour, d.colour);
+            let db = d.bbox();
+            // A colour change breaks the link unless the blob sits squarely where the object
+            // was going (then it is the same object changing colour: a morph to report).
+            if dist > gate || (cd > self.cfg.track_max_colour && iou(pb, db) < 0.5) {
+                return 0;
+            }
+            if remnant(i, d) {
+                return 0;
+            }
+            // Size agreement with the whole object: where two blobs meet and part (a ball
+            // and its shadow), the one of the object's size is the object.
+            let sized = typicals[i].map_or(0.5, |(_, full)| {
+                (1.0 - (d.area / full.max(1.0)).ln().abs() / 4f64.ln()).max(0.0)
+            });
+            let s = iou(pb, db)
+                + 0.5 * (1.0 - dist / gate)
+                + 0.3 * (1.0 - (cd / 150.0).min(1.0))
+                + 0.3 * sized;
+            (s * 1000.0) as i64 + 1
+        };
+        let gated = |i: usize, j: usize| score(i, j) > 0;
         if nt > 0 && nd > 0 {
-            let score = |i: usize, j: usize| -> i64 {
-                let t = &self.active[i];
-                let o = t.last_visible().unwrap();
-                let (pb, pcx, pcy) = preds[i];
-                let d = &dets[j];
-                let dist = ((d.cx - pcx).powi(2) + (d.cy - pcy).powi(2)).sqrt();
-                let size = (o.bbox[2].max(o.bbox[3])).max(8.0);
-                let gate = self.cfg.track_gate * size + 2.0 * (t.lost as f64 + 1.0);
-                let cd = colour_dist(o.colour, d.colour);
-                let db = d.bbox();
-                // A colour change breaks the link unless the blob sits squarely where the object
-                // was going (then it is the same object changing colour: a morph to report).
-                if dist > gate || (cd > self.cfg.track_max_colour && iou(pb, db) < 0.5) {
-                    return 0;
-                }
-                if remnant(i, d) {
-                    return 0;
-                }
-                let s =
-                    iou(pb, db) + 0.5 * (1.0 - dist / gate) + 0.3 * (1.0 - (cd / 150.0).min(1.0));
-                (s * 1000.0) as i64 + 1
-            };
             let transpose = nt > nd;
             let (rows, cols) = if transpose { (nd, nt) } else { (nt, nd) };
             let m = Matrix::from_fn(rows, cols, |(r, c)| {
@@ -405,6 +435,45 @@ impl Tracker {
                 if m[(r, c)] > 0 {
                     det_of_track[i] = Some(j);
                     track_of_det[j] = Some(i);
+                }
+            }
+        }
+        // Crossed sizes: where two tracks of different sizes meet and part (a ball and its
+        // shadow), each taking the blob of the other's size is a swap; undo it.
+        let misfit = |i: usize, j: usize| {
+            typicals[i].map(|(_, full)| (dets[j].area / full.max(1.0)).ln().abs())
+        };
+        let off = |i: usize, j: usize| {
+            let (_, px, py) = preds[i];
+            ((dets[j].cx - px).powi(2) + (dets[j].cy - py).powi(2)).sqrt()
+        };
+        for a in 0..nt {
+            for b in a + 1..nt {
+                let (Some(ja), Some(jb)) = (det_of_track[a], det_of_track[b]) else {
+                    continue;
+                };
+                let (Some(aa), Some(bb), Some(ab), Some(ba)) =
+                    (misfit(a, ja), misfit(b, jb), misfit(a, jb), misfit(b, ja))
+                else {
+                    continue;
+                };
+                let size = typicals[a]
+                    .zip(typicals[b])
+                    .map_or(0.0, |(x, y)| x.1.max(y.1).sqrt());
+                // One blob is far from its track's size (2.5x), both fit better swapped (by 1.5x
+                // between them), and the swap costs no more than an object size in position.
+                if aa.max(bb) > 2.5f64.ln()
+                    && ab < aa
+                    && ba < bb
+                    && aa + bb - ab - ba > 1.5f64.ln()
+                    && off(a, jb) + off(b, ja) < off(a, ja) + off(b, jb) + size
+                    && gated(a, jb)
+                    && gated(b, ja)
+                {
+                    det_of_track[a] = Some(jb);
+                    det_of_track[b] = Some(ja);
+                    track_of_det[ja] = Some(b);
+                    track_of_det[jb] = Some(a);
                 }
             }
         }
@@ -508,6 +577,11 @@ impl Tracker {
             if track_of_det[j].is_some() {
                 continue;
             }
+            // A faint blob starts a track only where it parts from a tracked object (a ball
+            // leaving the hand): alone it is too weak a sign that something is there.
+            if d.faint && !self.beside_a_track(d, frame) {
+                continue;
+            }
             // Ghosts were removed by the segmenter: a still blob here is an object that appeared.
             if d.moving_frac >= self.cfg.track_min_moving || d.area >= 4.0 * self.min_area() {
                 let id = self.next_id;
@@ -523,6 +597,7 @@ impl Tracker {
                     end: EndReason::VideoEnd,
                     born: frame,
                     cam_acc: [0.0; 2],
+                    faint_birth: d.faint,
                 });
             } else {
                 self.seg.absorb(bgr, d.rect, &d.mask)?;
@@ -610,13 +685,17 @@ impl Tracker {
                 {
                     continue;
                 }
-                let Some(last) = old.last_visible() else {
+                let Some((typical, full)) = old.typical() else {
                     continue;
                 };
-                if last.frame >= young.born {
+                // Sightings of the old track since the young one's birth that are only a small
+                // part of it were something else it passed (its shadow, a patch it crossed): the
+                // young track may still be the object itself, and takes those frames over.
+                let mut since = old.visible().filter(|o| o.frame >= young.born);
+                if since.any(|o| o.area >= 0.5 * full) {
                     continue;
                 }
-                let Some((typical, full)) = old.typical() else {
+                let Some(last) = old.visible().filter(|o| o.frame < young.born).last() else {
                     continue;
                 };
                 let (from, v) = old.coast();

@@ -30,6 +30,8 @@ pub struct Detection {
     pub extremities: u32,
     /// log-scaled Hu moments 1 and 2.
     pub hu: [f64; 2],
+    /// Found only as a faint difference to the plate (see [`Segmenter::segment`]).
+    pub faint: bool,
 }
 
 impl Detection {
@@ -157,82 +159,88 @@ impl Segmenter {
             }
         }
         let mut fg = motion.clone();
+        // Faint differences to the plate: where a small, blurred object (a tossed ball) may be.
+        let mut faint: Option<Mat> = None;
         if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
             let c = cur.data_typed::<opencv::core::Vec3f>()?;
             let pl = p.data_typed::<opencv::core::Vec3f>()?;
             let vb = v.data_bytes()?;
+            let mut low = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
+            let lb = low.data_bytes_mut()?;
             let f = fg.data_bytes_mut()?;
+            let thr = self.cfg.seg_plate_diff;
+            let mut hist = [0u32; 256];
             // Where the plate is known it decides (sharp edges); elsewhere residual motion does.
-            for ((f, &vb), (c, pl)) in f.iter_mut().zip(vb).zip(c.iter().zip(pl)) {
+            for (((f, l), &vb), (c, pl)) in f.iter_mut().zip(lb).zip(vb).zip(c.iter().zip(pl)) {
                 if vb > 0 {
                     let dd = (c[0] - pl[0])
                         .abs()
                         .max((c[1] - pl[1]).abs())
                         .max((c[2] - pl[2]).abs());
-                    *f = if dd > self.cfg.seg_plate_diff { 255 } else { 0 };
+                    *f = if dd > thr { 255 } else { 0 };
+                    *l = if dd > FAINT * thr { 255 } else { 0 };
+                    hist[(dd as usize).min(255)] += 1;
                 }
             }
+            // Only where the plate matches the frame closely (a still camera, little noise).
+            let known: u32 = hist.iter().sum();
+            let mut acc = 0;
+            let p90 = hist
+                .iter()
+                .position(|&n| {
+                    acc += n;
+                    acc as f64 >= 0.9 * known as f64
+                })
+                .unwrap_or(255);
+            if (p90 as f32) <= FAINT_NOISE * thr {
+                faint = Some(low);
+            }
         }
-        let k3 = imgproc::get_structuring_element(
-            imgproc::MORPH_ELLIPSE,
-            Size::new(3, 3),
-            Point::new(-1, -1),
-        )?;
         let k5 = imgproc::get_structuring_element(
             imgproc::MORPH_ELLIPSE,
             Size::new(5, 5),
             Point::new(-1, -1),
         )?;
-        let mut tmp = Mat::default();
-        imgproc::morphology_ex(
-            &fg,
-            &mut tmp,
-            imgproc::MORPH_OPEN,
-            &k3,
-            Point::new(-1, -1),
-            1,
-            opencv::core::BORDER_CONSTANT,
-            Scalar::all(0.0),
-        )?;
-        let mut clean = Mat::default();
-        imgproc::morphology_ex(
-            &tmp,
-            &mut clean,
-            imgproc::MORPH_CLOSE,
-            &k5,
-            Point::new(-1, -1),
-            1,
-            opencv::core::BORDER_CONSTANT,
-            Scalar::all(0.0),
-        )?;
-        let mut labels = Mat::default();
-        let n = imgproc::connected_components_with_algorithm(
-            &clean,
-            &mut labels,
-            8,
-            opencv::core::CV_32S,
-            imgproc::CCL_DEFAULT,
-        )?;
         let min_area = self.cfg.min_blob_area(w as f64, h as f64);
+        let mut clean = cleaned(&fg)?;
         let mut dets = Vec::new();
-        for (i, (area, rect)) in component_boxes(&labels, n.max(0) as usize)?
-            .into_iter()
-            .enumerate()
-            .skip(1)
-        {
-            let area = area as f64;
-            if area < min_area {
-                continue;
-            }
-            let roi = Mat::roi(&labels, rect)?;
-            let mut mask = Mat::default();
-            opencv::core::compare(
-                &roi,
-                &Scalar::all(i as f64),
-                &mut mask,
-                opencv::core::CMP_EQ,
-            )?;
+        for (rect, mask, area) in blobs(&clean, min_area)? {
             dets.push(describe(bgr, &motion, rect, mask, area)?);
+        }
+        // Faint blobs apart from every clear one, small and moving, are objects too.
+        if let Some(low) = faint {
+            let mut clear = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
+            for d in &dets {
+                d.mask.copy_to(&mut Mat::roi_mut(&mut clear, d.rect)?)?;
+            }
+            let low = cleaned(&low)?;
+            for (rect, mask, area) in blobs(&low, min_area)? {
+                if area > FAINT_MAX_AREAS * min_area {
+                    continue;
+                }
+                let mut shared = Mat::default();
+                opencv::core::bitwise_and(
+                    &Mat::roi(&clear, rect)?,
+                    &mask,
+                    &mut shared,
+                    &opencv::core::no_array(),
+                )?;
+                if opencv::core::count_non_zero(&shared)? > 0 {
+                    continue;
+                }
+                let mut d = describe(bgr, &motion, rect, mask, area)?;
+                d.faint = true;
+                if d.moving_frac >= FAINT_MIN_MOVING {
+                    let mut roi = Mat::roi_mut(&mut clean, rect)?;
+                    opencv::core::bitwise_or(
+                        &roi.try_clone()?,
+                        &d.mask,
+                        &mut roi,
+                        &opencv::core::no_array(),
+                    )?;
+                    dets.push(d);
+                }
+            }
         }
         // Ghosts: blobs whose outline is an edge of the plate but not of the frame are background the
         // plate still remembers an object on; they are learnt away at once.
@@ -361,6 +369,86 @@ impl Segmenter {
         self.cfg.seg_plate_rate = saved;
         r
     }
+}
+
+/// Share of `seg_plate_diff` above which a plate difference is a faint blob.
+const FAINT: f32 = 0.67;
+/// Share of a faint blob's pixels that must show residual motion.
+const FAINT_MIN_MOVING: f64 = 0.2;
+/// Largest 90th percentile of the plate difference, as a share of `seg_plate_diff`, at which
+/// faint blobs are looked for.
+const FAINT_NOISE: f32 = 0.2;
+/// Largest faint blob, in smallest-blob areas.
+const FAINT_MAX_AREAS: f64 = 4.0;
+
+/// A foreground mask opened (3x3) to drop speckle, then closed (5x5) to fill small gaps.
+fn cleaned(fg: &Mat) -> opencv::Result<Mat> {
+    let k3 = imgproc::get_structuring_element(
+        imgproc::MORPH_ELLIPSE,
+        Size::new(3, 3),
+        Point::new(-1, -1),
+    )?;
+    let k5 = imgproc::get_structuring_element(
+        imgproc::MORPH_ELLIPSE,
+        Size::new(5, 5),
+        Point::new(-1, -1),
+    )?;
+    let mut tmp = Mat::default();
+    imgproc::morphology_ex(
+        fg,
+        &mut tmp,
+        imgproc::MORPH_OPEN,
+        &k3,
+        Point::new(-1, -1),
+        1,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
+    let mut clean = Mat::default();
+    imgproc::morphology_ex(
+        &tmp,
+        &mut clean,
+        imgproc::MORPH_CLOSE,
+        &k5,
+        Point::new(-1, -1),
+        1,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
+    Ok(clean)
+}
+
+/// Connected components of a mask of at least `min_area` px: box, mask inside the box, area.
+fn blobs(clean: &Mat, min_area: f64) -> opencv::Result<Vec<(Rect, Mat, f64)>> {
+    let mut labels = Mat::default();
+    let n = imgproc::connected_components_with_algorithm(
+        clean,
+        &mut labels,
+        8,
+        opencv::core::CV_32S,
+        imgproc::CCL_DEFAULT,
+    )?;
+    let mut out = Vec::new();
+    for (i, (area, rect)) in component_boxes(&labels, n.max(0) as usize)?
+        .into_iter()
+        .enumerate()
+        .skip(1)
+    {
+        let area = area as f64;
+        if area < min_area {
+            continue;
+        }
+        let roi = Mat::roi(&labels, rect)?;
+        let mut mask = Mat::default();
+        opencv::core::compare(
+            &roi,
+            &Scalar::all(i as f64),
+            &mut mask,
+            opencv::core::CMP_EQ,
+        )?;
+        out.push((rect, mask, area));
+    }
+    Ok(out)
 }
 
 /// Pixel count and bounding box of every label `0..n` of a CV_32S label image (index = label;
@@ -574,6 +662,7 @@ fn describe(
         solidity,
         extremities,
         hu: [lg(hu[0]), lg(hu[1])],
+        faint: false,
     })
 }
 
