@@ -683,15 +683,7 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
         .collect::<opencv::Result<_>>()?;
     let n = data.iter().map(|d| d.len()).min().unwrap_or(0);
     let data: Vec<&[u8]> = data.iter().map(|d| &d[..n]).collect();
-    let mut med = vec![0u8; n];
-    let mut buf = vec![0u8; data.len()];
-    let mid = data.len() / 2;
-    for (i, m) in med.iter_mut().enumerate() {
-        for (b, d) in buf.iter_mut().zip(&data) {
-            *b = d[i];
-        }
-        *m = *buf.select_nth_unstable(mid).1;
-    }
+    let med = median_bytes(&data, n);
     // Share of each frame's pixels close to the median; a static camera keeps most of them.
     // (A difference of whole grey levels is below `agree_px` exactly when it is below its ceiling.)
     let agree = agree_px.ceil().clamp(0.0, 256.0) as u16;
@@ -717,10 +709,62 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
     Ok(Some(m))
 }
 
+/// Per position `i < n`, the median (the element of rank len/2) of `data[k][i]` over the slices.
+/// Runs over blocks of positions: each block keeps its smallest len/2 + 1 values per position in
+/// sorted rows, and every slice is inserted with branch-free min/max steps that vectorise.
+fn median_bytes(data: &[&[u8]], n: usize) -> Vec<u8> {
+    const BLOCK: usize = 512;
+    let keep = data.len() / 2 + 1;
+    let mut med = vec![0u8; n];
+    let mut rows = vec![[0u8; BLOCK]; keep];
+    for start in (0..n).step_by(BLOCK) {
+        let len = BLOCK.min(n - start);
+        for r in rows.iter_mut() {
+            r.fill(u8::MAX);
+        }
+        for d in data {
+            let mut x = [0u8; BLOCK];
+            x[..len].copy_from_slice(&d[start..start + len]);
+            for r in rows.iter_mut() {
+                for (a, b) in r.iter_mut().zip(x.iter_mut()) {
+                    let (lo, hi) = ((*a).min(*b), (*a).max(*b));
+                    *a = lo;
+                    *b = hi;
+                }
+            }
+        }
+        med[start..start + len].copy_from_slice(&rows[keep - 1][..len]);
+    }
+    med
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use opencv::core::{Scalar, CV_8UC1};
+
+    /// The blocked median is the rank-len/2 element at every position, for odd and even counts.
+    #[test]
+    fn median_bytes_matches_a_sort() {
+        let mut seed = 7u32;
+        let mut next = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 24) as u8
+        };
+        for count in [5usize, 6, 25] {
+            let n = 1300;
+            let frames: Vec<Vec<u8>> = (0..count)
+                .map(|_| (0..n).map(|_| next()).collect())
+                .collect();
+            let data: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
+            let got = median_bytes(&data, n);
+            for i in 0..n {
+                let mut v: Vec<u8> = frames.iter().map(|f| f[i]).collect();
+                v.sort();
+                assert_eq!(got[i], v[count / 2], "position {i} of {count}");
+            }
+        }
+    }
 
     /// Pixel counts and boxes agree with OpenCV's own statistics pass.
     #[test]
