@@ -1,9 +1,12 @@
 //! Implausible motion: teleport, speed_jump, hover, antigravity, bounce_gain, from the
 //! kinematics of each track's visible runs (analysis px, px/frame).
 
-use super::{median, overlaps_other, visible_runs, Check, Context, Finding};
+use super::{median, near_edge, overlaps_other, visible_runs, Check, Context, Finding};
 use crate::config::Config;
 use crate::tracks::{EndReason, Obs, Track};
+
+/// Frames after a track's birth in which its upward acceleration is not judged.
+const YOUNG: usize = 8;
 
 /// The implausible-motion check.
 pub struct ImplausibleMotion;
@@ -142,6 +145,8 @@ impl Check for ImplausibleMotion {
                     let (a, b) = (run[i], run[i + 1]);
                     let ratio = b.area / a.area.max(1.0);
                     (0.6..1.6).contains(&ratio)
+                        && !near_edge(a, ctx)
+                        && !near_edge(b, ctx)
                         && !overlaps_other(tracks, t.id, a.frame, a.bbox)
                         && !overlaps_other(tracks, t.id, b.frame, b.bbox)
                 };
@@ -236,7 +241,20 @@ impl Check for ImplausibleMotion {
                             continue;
                         }
                         let a = (i + 1..i + 6).map(|k| d[k].1 - d[k - 1].1).sum::<f64>() / 5.0;
-                        if a < -0.15 * g && (i..i + 6).all(&clean_pair) {
+                        // Touching another object (a hand throwing it) is a push, not antigravity.
+                        let touching = (i..i + 7).any(|k| {
+                            let b = run[k].bbox;
+                            let m = 0.25 * b[2].max(b[3]);
+                            overlaps_other(
+                                tracks,
+                                t.id,
+                                run[k].frame,
+                                [b[0] - m, b[1] - m, b[2] + 2.0 * m, b[3] + 2.0 * m],
+                            )
+                        });
+                        // A young track's blob may still carry a ghost of where it was first seen.
+                        let young = run[i].frame < t.born + YOUNG;
+                        if a < -0.15 * g && !touching && !young && (i..i + 6).all(&clean_pair) {
                             let o = run[i];
                             out.push(finding("antigravity", t, o, run[i + 5].frame, -a / (g + jitter), format!("track {} accelerates upward at {:.2} px/frame² for 5 frames while airborne (gravity here {:.2} px/frame² down)", t.id, -a, g)));
                         }
@@ -561,6 +579,20 @@ mod tests {
             found
                 .iter()
                 .any(|&(k, f, _)| k == "antigravity" && (12..=20).contains(&f)),
+            "{found:?}"
+        );
+        // The same rise with a hand right under the ball is a throw.
+        let hand = track(
+            3,
+            p.iter()
+                .enumerate()
+                .map(|(f, &(x, y))| obs(f, x, y + 22.0, 20.0, [90.0, 140.0, 200.0]))
+                .collect(),
+            EndReason::VideoEnd,
+        );
+        let found = kinds(&[ball(&p), floor_walker(n), hand], n);
+        assert!(
+            found.iter().all(|&(k, _, _)| k != "antigravity"),
             "{found:?}"
         );
     }

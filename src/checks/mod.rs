@@ -256,6 +256,16 @@ fn occlusion_like(run: &[&Obs], i: usize, d_area: f64) -> bool {
 /// Boxes within this many px of the frame edge may be clipped by it.
 const EDGE_MARGIN: f64 = 4.0;
 
+/// The box is within [`EDGE_MARGIN`] of the frame edge: the edge may be cutting it, so its size
+/// and centroid follow what is in view, not the object.
+pub(crate) fn near_edge(o: &Obs, ctx: &Context) -> bool {
+    let m = EDGE_MARGIN;
+    o.bbox[0] < m
+        || o.bbox[1] < m
+        || o.bbox[0] + o.bbox[2] > ctx.size.0 - m
+        || o.bbox[1] + o.bbox[3] > ctx.size.1 - m
+}
+
 /// Candidate appearance steps of a track, away from edges, cuts and other objects.
 pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
     const W: usize = 4;
@@ -318,13 +328,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             [0, 1, 2].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
         for i in W..=run.len() - W {
             // Near the frame edge a shrinking box is the object leaving, not morphing.
-            let near_edge = run[i - W..i + W].iter().any(|o| {
-                let m = EDGE_MARGIN;
-                o.bbox[0] < m
-                    || o.bbox[1] < m
-                    || o.bbox[0] + o.bbox[2] > ctx.size.0 - m
-                    || o.bbox[1] + o.bbox[3] > ctx.size.1 - m
-            });
+            let near_edge = run[i - W..i + W].iter().any(|o| near_edge(o, ctx));
             // A young track's blob may still carry a ghost of where it was first seen.
             let young = run[i - W].frame < t.born + 2 * W;
             let (f0, f1) = (run[i - W].frame, run[i + W - 1].frame);
