@@ -219,7 +219,7 @@ impl Check for ImplausibleMotion {
                 // Hover: airborne and still for several frames after flying.
                 let mut i = 3;
                 while i < d.len() {
-                    if norm(d[i]) < 0.35 && airborne(run[i]) {
+                    if norm(d[i]) < 0.35 && airborne(run[i]) && !near_edge(run[i], ctx) {
                         let mut j = i;
                         while j < d.len() && norm(d[j]) < 0.35 {
                             j += 1;

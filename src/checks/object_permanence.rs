@@ -16,6 +16,9 @@ fn edge_dist(o: &Obs, ctx: &Context) -> f64 {
         .max(0.0)
 }
 
+/// Frames a track must stay unseen before the video ends for its loss to count as a vanish.
+pub const VANISH_CONFIRM: usize = 5;
+
 /// Tracks whose typical area is under this many times the smallest segmented blob are not judged.
 pub const SMALLEST: f64 = 2.5;
 
@@ -48,7 +51,10 @@ impl Check for ObjectPermanence {
                 let last = *vis.last().unwrap();
                 let prev: Vec<f64> = vis.iter().rev().skip(1).take(5).map(|o| o.area).collect();
                 let m = median(&prev);
-                if !last.at_edge
+                // Lost in the last few frames of the video is too late to tell.
+                let confirmed = last.frame + VANISH_CONFIRM < ctx.frames;
+                if confirmed
+                    && !last.at_edge
                     && !ctx.near_cut_before(last.frame + 1, super::CUT_SETTLE)
                     && last.area >= 0.6 * m
                     && !overlaps_other(tracks, t.id, last.frame, last.bbox)
@@ -138,6 +144,14 @@ mod tests {
         assert!(ObjectPermanence
             .find(&[quiet], &ctx(60), &Config::default())
             .is_empty());
+    }
+
+    /// Lost two frames before the video ends: too late to tell a vanish from a missed detection.
+    #[test]
+    fn a_track_lost_at_the_very_end_did_not_vanish() {
+        let gone = track(1, walk(0..30, 60.0), EndReason::Lost);
+        let f = ObjectPermanence.find(&[gone], &ctx(32), &Config::default());
+        assert!(f.iter().all(|f| f.kind != "vanish"), "{f:?}");
     }
 
     #[test]
