@@ -288,7 +288,18 @@ impl Check for ImplausibleMotion {
                         r.filter(|&k| is_min(k))
                             .min_by(|&x, &y| run[x].cy.total_cmp(&run[y].cy))
                     };
-                    let (Some(a0), Some(a1)) = (apex(lo..b), apex(b + 1..hi)) else {
+                    // Released from rest where the sightings start (they start SETTLE frames
+                    // after birth, so at most that much free fall in): the first one is the apex.
+                    let from_rest =
+                        lo == 0 && d[0].1.abs() <= ((super::SETTLE as f64 + 1.5) * g).max(1.0);
+                    let Some(a0) = apex(lo..b).or(from_rest.then_some(0)) else {
+                        continue;
+                    };
+                    // No apex after the bounce (it flew out of view or the track ended): its
+                    // highest sighting bounds the rebound from below.
+                    let Some(a1) = apex(b + 1..hi).or_else(|| {
+                        (b + 1..=hi.min(n - 1)).min_by(|&x, &y| run[x].cy.total_cmp(&run[y].cy))
+                    }) else {
                         continue;
                     };
                     let (h1, h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
@@ -546,6 +557,40 @@ mod tests {
         // Slow motion is never judged.
         let (b3, c3) = (mk(100.5, 120.0), mk(101.0, 120.0));
         assert!(box_follows(&[(&a, &b3), (&b3, &c3)]));
+    }
+
+    #[test]
+    fn a_ball_dropped_from_rest_that_rebounds_out_of_view_higher_is_caught() {
+        // Released at rest at y = 100, floor at 210; the rebound passes y = 60 and the track
+        // ends there (out of view), with no apex after the bounce.
+        let (mut y, mut vy) = (100.0f64, 0.0f64);
+        let mut p = Vec::new();
+        let mut bounced = false;
+        while !(bounced && y < 60.0) {
+            p.push((120.0, y));
+            vy += 0.5;
+            y += vy;
+            if y > 210.0 && vy > 0.0 {
+                y = 210.0;
+                vy = -vy * 1.3;
+                bounced = true;
+            }
+        }
+        let n = p.len() + 5;
+        let found = kinds(&[ball(&p), floor_walker(n)], n);
+        assert!(
+            found
+                .iter()
+                .any(|&(k, _, raw)| k == "bounce_gain" && raw > 0.2),
+            "{found:?}"
+        );
+        // The same drop rebounding lower, then leaving sideways, gains nothing.
+        let lossy: Vec<(f64, f64)> = ballistic(60, 0.6);
+        let found = kinds(&[ball(&lossy), floor_walker(60)], 60);
+        assert!(
+            found.iter().all(|&(k, _, _)| k != "bounce_gain"),
+            "{found:?}"
+        );
     }
 
     #[test]
