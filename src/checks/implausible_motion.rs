@@ -5,6 +5,9 @@ use super::{median, near_edge, overlaps_other, visible_runs, Check, Context, Fin
 use crate::config::Config;
 use crate::tracks::{EndReason, Obs, Track};
 
+/// Smallest drop judged for a bounce gain, as a share of the frame height.
+const MIN_DROP: f64 = 0.08;
+
 /// Frames after a track's birth in which its upward acceleration is not judged.
 const YOUNG: usize = 8;
 
@@ -303,7 +306,9 @@ impl Check for ImplausibleMotion {
                         continue;
                     };
                     let (h1, h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
-                    if h1 > 0.5 * s && h2 > h1 {
+                    // A drop of a few pixels is too small to measure a rebound against.
+                    let measurable = (0.5 * s).max(MIN_DROP * ctx.size.1).max(4.0 * jitter);
+                    if h1 > measurable && h2 > h1 {
                         let o = run[b];
                         out.push(finding("bounce_gain", t, o, run[a1].frame, h2 / h1 - 1.0, format!("track {} rebounds to {:.0} px after falling {:.0} px: the bounce gains {:.0}% height", t.id, h2, h1, 100.0 * (h2 / h1 - 1.0))));
                     }
@@ -587,6 +592,27 @@ mod tests {
         // The same drop rebounding lower, then leaving sideways, gains nothing.
         let lossy: Vec<(f64, f64)> = ballistic(60, 0.6);
         let found = kinds(&[ball(&lossy), floor_walker(60)], 60);
+        assert!(
+            found.iter().all(|&(k, _, _)| k != "bounce_gain"),
+            "{found:?}"
+        );
+    }
+
+    /// Hops of a few pixels (texture flicker on a generated wall) are too small to judge.
+    #[test]
+    fn a_tiny_hop_that_gains_height_is_not_judged() {
+        let (mut y, mut vy) = (200.0f64, 0.0f64);
+        let mut p = Vec::new();
+        for _ in 0..40 {
+            p.push((120.0, y));
+            vy += 0.5;
+            y += vy;
+            if y > 210.0 && vy > 0.0 {
+                y = 210.0;
+                vy = -vy * 1.3;
+            }
+        }
+        let found = kinds(&[ball(&p), floor_walker(40)], 40);
         assert!(
             found.iter().all(|&(k, _, _)| k != "bounce_gain"),
             "{found:?}"
