@@ -3,7 +3,7 @@
 
 use super::{median, near_edge, overlaps_other, visible_runs, Check, Context, Finding};
 use crate::config::Config;
-use crate::tracks::{EndReason, Obs, Track};
+use crate::tracks::{EndReason, Obs, Track, TrackState};
 
 /// Smallest drop judged for a bounce gain, as a share of the frame height.
 const MIN_DROP: f64 = 0.08;
@@ -335,17 +335,13 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
         if a.visible().count() < SEEN_BEFORE {
             continue;
         }
-        if matches!(a.end, EndReason::Exited | EndReason::SceneCut) {
+        if matches!(a.end, EndReason::SceneCut) {
             continue;
         }
-        let (Some(last), Some((whole, a_area))) = (a.last_visible(), a.whole()) else {
+        let Some((whole, full)) = a.whole() else {
             continue;
         };
-        if last.at_edge || ctx.near_cut_before(last.frame + 1, super::CUT_SETTLE) {
-            continue;
-        }
         let (_, v) = a.coast();
-        let s = a_area.sqrt().max(4.0);
         for b in tracks.iter().filter(|b| b.id != a.id) {
             let seen: Vec<&Obs> = b.visible().take(4).collect();
             let Some(&first) = seen.first() else {
@@ -354,9 +350,59 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             if seen.len() < 4 || seen[3].frame > first.frame + 4 {
                 continue;
             }
-            let gap = first.frame.wrapping_sub(last.frame);
-            if !(1..=MAX_GAP).contains(&gap)
-                || seen.iter().any(|o| o.at_edge)
+            // The first's last sighting before the second is born, and what is left of it after.
+            let Some(last) = a
+                .visible()
+                .filter(|o| o.frame < first.frame && o.frame + MAX_GAP >= first.frame)
+                .last()
+            else {
+                continue;
+            };
+            if a.visible().filter(|o| o.frame <= last.frame).count() < SEEN_BEFORE {
+                continue;
+            }
+            let after: Vec<f64> = a
+                .visible()
+                .filter(|o| (first.frame..first.frame + 5).contains(&o.frame))
+                .map(|o| o.area)
+                .collect();
+            let left = if after.is_empty() {
+                // Gone: unless it left through the edge or at a cut.
+                let exits = a
+                    .obs
+                    .iter()
+                    .any(|o| o.frame > last.frame && o.state == TrackState::Exited);
+                if exits || last.at_edge {
+                    continue;
+                }
+                0.0
+            } else {
+                median(&after)
+            };
+            // Whatever of it moved away: all of it, or the most of it (two touching objects
+            // tracked as one, one of which jumps).
+            // A part breaking away needs a steady whole before it (not a blob that keeps
+            // changing, as busy footage gives).
+            let before: Vec<f64> = a
+                .visible()
+                .filter(|o| o.frame <= last.frame)
+                .map(|o| o.area)
+                .collect();
+            let steady = before
+                .iter()
+                .rev()
+                .take(6)
+                .all(|&x| (0.8..1.25).contains(&(x / full.max(1.0))));
+            if left > 0.0 && !steady {
+                continue;
+            }
+            let moved = full - left;
+            if left > 0.6 * full || moved < smallest {
+                continue;
+            }
+            let gap = first.frame - last.frame;
+            if seen.iter().any(|o| o.at_edge)
+                || ctx.near_cut_before(last.frame + 1, super::CUT_SETTLE)
                 || ctx.near_cut_before(first.frame, super::CUT_SETTLE)
             {
                 continue;
@@ -366,8 +412,8 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             let b_area = median(&seen.iter().map(|o| o.area).collect::<Vec<_>>());
             let look_apart = super::dist3(colour, whole.colour);
             if look_apart > 120.0
-                || a_area.min(b_area) < smallest
-                || !(0.4..2.5).contains(&(b_area / a_area.max(1.0)))
+                || b_area < smallest
+                || !(0.4..2.5).contains(&(b_area / moved.max(1.0)))
             {
                 continue;
             }
@@ -377,11 +423,13 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             {
                 continue;
             }
+            let s = moved.sqrt().max(4.0);
             let g = gap as f64;
             let expected = (last.cx + v[0] * g, last.cy + v[1] * g);
             let off = norm((first.cx - expected.0, first.cy - expected.1));
             if off > 1.5 * s {
-                out.push(finding("teleport", b, first, first.frame, off / (0.3 * s + 4.0), format!("track {} vanishes at frame {} and track {} of about its size appears {:.1} px ({:.1} object sizes) away from where it was heading, {} frame(s) later", a.id, last.frame, b.id, off, off / s, gap)));
+                let what = if left > 0.0 { "part of track" } else { "track" };
+                out.push(finding("teleport", b, first, first.frame, off / (0.3 * s + 4.0), format!("{} {} vanishes at frame {} and track {} of about its size appears {:.1} px ({:.1} object sizes) away from where it was heading, {} frame(s) later", what, a.id, last.frame, b.id, off, off / s, gap)));
             }
         }
     }
@@ -534,6 +582,36 @@ mod tests {
 
     /// The same centroid jump when only the box's leading side jumps (the object coming out from
     /// behind something: its visible part widens at once) is not a teleport.
+    /// Two touching objects tracked as one blob; at frame 25 one of them jumps 190 px away. The
+    /// blob halves and a track of that half's size starts far away: a teleport. The same blob
+    /// halving with no newcomer (a part hidden) is none.
+    #[test]
+    fn a_part_of_a_blob_that_jumps_away_is_a_teleport() {
+        let colour = [60.0, 60.0, 200.0];
+        let pair = |n: usize| {
+            (0..n)
+                .map(|f| {
+                    let side = if f < 25 { 34.0 } else { 24.0 };
+                    obs(f, 60.0 + f as f64, 120.0, side, colour)
+                })
+                .collect::<Vec<_>>()
+        };
+        let jumped: Vec<Obs> = (25..60)
+            .map(|f| obs(f, 250.0 + f as f64, 120.0, 24.0, colour))
+            .collect();
+        let tracks = vec![
+            track(1, pair(60), EndReason::VideoEnd),
+            track(2, jumped, EndReason::VideoEnd),
+        ];
+        let found = kinds(&tracks, 60);
+        assert!(
+            found.iter().any(|&(k, f, _)| k == "teleport" && f == 25),
+            "{found:?}"
+        );
+        let alone = kinds(&[track(1, pair(60), EndReason::VideoEnd)], 60);
+        assert!(alone.iter().all(|&(k, _, _)| k != "teleport"), "{alone:?}");
+    }
+
     #[test]
     fn a_one_sided_box_jump_is_not_a_teleport() {
         let n = 60;
