@@ -642,23 +642,32 @@ mod tests {
         assert!(box_follows(&[(&a, &b3), (&b3, &c3)]));
     }
 
-    #[test]
-    fn a_ball_dropped_from_rest_that_rebounds_out_of_view_higher_is_caught() {
-        // Released at rest at y = 100, floor at 210; the rebound passes y = 60 and the track
-        // ends there (out of view), with no apex after the bounce.
-        let (mut y, mut vy) = (100.0f64, 0.0f64);
+    /// A ball let go at rest at height `y0` above a floor at y = 210, rebounding with `gain`
+    /// times its impact speed, sampled until `done` says the path is long enough.
+    fn dropped_from_rest(
+        y0: f64,
+        gain: f64,
+        done: impl Fn(&[(f64, f64)]) -> bool,
+    ) -> Vec<(f64, f64)> {
+        let (mut y, mut vy) = (y0, 0.0f64);
         let mut p = Vec::new();
-        let mut bounced = false;
-        while !(bounced && y < 60.0) {
+        while !done(&p) {
             p.push((120.0, y));
             vy += 0.5;
             y += vy;
             if y > 210.0 && vy > 0.0 {
                 y = 210.0;
-                vy = -vy * 1.3;
-                bounced = true;
+                vy = -vy * gain;
             }
         }
+        p
+    }
+
+    #[test]
+    fn a_ball_dropped_from_rest_that_rebounds_out_of_view_higher_is_caught() {
+        // Released at rest at y = 100, floor at 210; the rebound passes y = 60 and the track
+        // ends there (out of view), with no apex after the bounce.
+        let p = dropped_from_rest(100.0, 1.3, |p| p.len() > 20 && p[p.len() - 1].1 < 60.0);
         let n = p.len() + 5;
         let found = kinds(&[ball(&p), floor_walker(n)], n);
         assert!(
@@ -679,17 +688,7 @@ mod tests {
     /// Hops of a few pixels (texture flicker on a generated wall) are too small to judge.
     #[test]
     fn a_tiny_hop_that_gains_height_is_not_judged() {
-        let (mut y, mut vy) = (200.0f64, 0.0f64);
-        let mut p = Vec::new();
-        for _ in 0..40 {
-            p.push((120.0, y));
-            vy += 0.5;
-            y += vy;
-            if y > 210.0 && vy > 0.0 {
-                y = 210.0;
-                vy = -vy * 1.3;
-            }
-        }
+        let p = dropped_from_rest(200.0, 1.3, |p| p.len() == 40);
         let found = kinds(&[ball(&p), floor_walker(40)], 40);
         assert!(
             found.iter().all(|&(k, _, _)| k != "bounce_gain"),

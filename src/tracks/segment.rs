@@ -196,11 +196,6 @@ impl Segmenter {
                 faint = Some(low);
             }
         }
-        let k5 = imgproc::get_structuring_element(
-            imgproc::MORPH_ELLIPSE,
-            Size::new(5, 5),
-            Point::new(-1, -1),
-        )?;
         let min_area = self.cfg.min_blob_area(w as f64, h as f64);
         let mut clean = cleaned(&fg)?;
         let mut dets = Vec::new();
@@ -278,15 +273,11 @@ impl Segmenter {
         });
         // Learn the plate where nothing moves and nothing is foreground.
         let mut learn = Mat::default();
-        let mut dil = Mat::default();
-        imgproc::dilate(
+        let dil = morph(
             &clean,
-            &mut dil,
-            &k5,
-            Point::new(-1, -1),
+            imgproc::MORPH_DILATE,
+            &kernel(imgproc::MORPH_ELLIPSE, 5)?,
             2,
-            opencv::core::BORDER_CONSTANT,
-            Scalar::all(0.0),
         )?;
         opencv::core::bitwise_not(&dil, &mut learn, &opencv::core::no_array())?;
         // Unknown plate pixels are learnt wherever nothing moves right now, foreground or not, but
@@ -381,41 +372,41 @@ const FAINT_NOISE: f32 = 0.2;
 /// Largest faint blob, in smallest-blob areas.
 const FAINT_MAX_AREAS: f64 = 4.0;
 
+/// A structuring element: `shape` (an `imgproc::MORPH_*` shape) of `side` x `side` px.
+fn kernel(shape: i32, side: i32) -> opencv::Result<Mat> {
+    imgproc::get_structuring_element(shape, Size::new(side, side), Point::new(-1, -1))
+}
+
+/// `op` (an `imgproc::MORPH_*` operation) with `k`, `iterations` times, zero outside the image.
+fn morph(src: &Mat, op: i32, k: &Mat, iterations: i32) -> opencv::Result<Mat> {
+    let mut out = Mat::default();
+    imgproc::morphology_ex(
+        src,
+        &mut out,
+        op,
+        k,
+        Point::new(-1, -1),
+        iterations,
+        opencv::core::BORDER_CONSTANT,
+        Scalar::all(0.0),
+    )?;
+    Ok(out)
+}
+
 /// A foreground mask opened (3x3) to drop speckle, then closed (5x5) to fill small gaps.
 fn cleaned(fg: &Mat) -> opencv::Result<Mat> {
-    let k3 = imgproc::get_structuring_element(
-        imgproc::MORPH_ELLIPSE,
-        Size::new(3, 3),
-        Point::new(-1, -1),
-    )?;
-    let k5 = imgproc::get_structuring_element(
-        imgproc::MORPH_ELLIPSE,
-        Size::new(5, 5),
-        Point::new(-1, -1),
-    )?;
-    let mut tmp = Mat::default();
-    imgproc::morphology_ex(
+    let open = morph(
         fg,
-        &mut tmp,
         imgproc::MORPH_OPEN,
-        &k3,
-        Point::new(-1, -1),
+        &kernel(imgproc::MORPH_ELLIPSE, 3)?,
         1,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
     )?;
-    let mut clean = Mat::default();
-    imgproc::morphology_ex(
-        &tmp,
-        &mut clean,
+    morph(
+        &open,
         imgproc::MORPH_CLOSE,
-        &k5,
-        Point::new(-1, -1),
+        &kernel(imgproc::MORPH_ELLIPSE, 5)?,
         1,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
-    )?;
-    Ok(clean)
+    )
 }
 
 /// Connected components of a mask of at least `min_area` px: box, mask inside the box, area.
@@ -494,22 +485,8 @@ fn component_boxes(labels: &Mat, n: usize) -> opencv::Result<Vec<(u32, Rect)>> {
 
 /// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
 fn filled(motion: &Mat) -> opencv::Result<Mat> {
-    let k9 = imgproc::get_structuring_element(
-        imgproc::MORPH_ELLIPSE,
-        Size::new(9, 9),
-        Point::new(-1, -1),
-    )?;
-    let mut closed = Mat::default();
-    imgproc::morphology_ex(
-        motion,
-        &mut closed,
-        imgproc::MORPH_CLOSE,
-        &k9,
-        Point::new(-1, -1),
-        1,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
-    )?;
+    let k9 = kernel(imgproc::MORPH_ELLIPSE, 9)?;
+    let closed = morph(motion, imgproc::MORPH_CLOSE, &k9, 1)?;
     let mut contours = Vector::<Vector<Point>>::new();
     imgproc::find_contours(
         &closed,
@@ -530,17 +507,7 @@ fn filled(motion: &Mat) -> opencv::Result<Mat> {
         i32::MAX,
         Point::new(0, 0),
     )?;
-    let mut d = Mat::default();
-    imgproc::dilate(
-        &out,
-        &mut d,
-        &k9,
-        Point::new(-1, -1),
-        1,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
-    )?;
-    Ok(d)
+    morph(&out, imgproc::MORPH_DILATE, &k9, 1)
 }
 
 /// Half Sobel |∂x| + |∂y| of the grey image (8-bit).
@@ -559,17 +526,11 @@ fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
 
 /// Mean of `edges` on the outline (mask minus its erosion) of a detection.
 fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
-    let k =
-        imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(3, 3), Point::new(-1, -1))?;
-    let mut er = Mat::default();
-    imgproc::erode(
+    let er = morph(
         &d.mask,
-        &mut er,
-        &k,
-        Point::new(-1, -1),
+        imgproc::MORPH_ERODE,
+        &kernel(imgproc::MORPH_RECT, 3)?,
         1,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
     )?;
     let mut ring = Mat::default();
     opencv::core::subtract(&d.mask, &er, &mut ring, &opencv::core::no_array(), -1)?;
@@ -581,19 +542,12 @@ fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
 fn texture_mask(edges: &Mat, thr: f64) -> opencv::Result<Mat> {
     let mut m = Mat::default();
     imgproc::threshold(edges, &mut m, thr, 255.0, imgproc::THRESH_BINARY)?;
-    let k =
-        imgproc::get_structuring_element(imgproc::MORPH_RECT, Size::new(5, 5), Point::new(-1, -1))?;
-    let mut d = Mat::default();
-    imgproc::dilate(
+    morph(
         &m,
-        &mut d,
-        &k,
-        Point::new(-1, -1),
+        imgproc::MORPH_DILATE,
+        &kernel(imgproc::MORPH_RECT, 5)?,
         1,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
-    )?;
-    Ok(d)
+    )
 }
 
 fn describe(
