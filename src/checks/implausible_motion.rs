@@ -1,7 +1,7 @@
 //! Implausible motion: teleport, speed_jump, hover, antigravity, bounce_gain, from the
 //! kinematics of each track's visible runs (analysis px, px/frame).
 
-use super::{median, near_edge, overlaps_other, visible_runs, Check, Context, Finding};
+use super::{grown, median, near_edge, overlaps_other, visible_runs, Check, Context, Finding};
 use crate::config::Config;
 use crate::tracks::{EndReason, Obs, Track, TrackState};
 
@@ -256,14 +256,7 @@ impl Check for ImplausibleMotion {
                         let a = (i + 1..i + 6).map(|k| d[k].1 - d[k - 1].1).sum::<f64>() / 5.0;
                         // Touching another object (a hand throwing it) is a push, not antigravity.
                         let touching = (i..i + 7).any(|k| {
-                            let b = run[k].bbox;
-                            let m = 0.25 * b[2].max(b[3]);
-                            overlaps_other(
-                                tracks,
-                                t.id,
-                                run[k].frame,
-                                [b[0] - m, b[1] - m, b[2] + 2.0 * m, b[3] + 2.0 * m],
-                            )
+                            overlaps_other(tracks, t.id, run[k].frame, grown(run[k].bbox, 0.25))
                         });
                         // A young track's blob may still carry a ghost of where it was first seen.
                         let young = run[i].frame < t.born + YOUNG;
@@ -365,7 +358,12 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             else {
                 continue;
             };
-            if a.visible().filter(|o| o.frame <= last.frame).count() < SEEN_BEFORE {
+            let before: Vec<f64> = a
+                .visible()
+                .filter(|o| o.frame <= last.frame)
+                .map(|o| o.area)
+                .collect();
+            if before.len() < SEEN_BEFORE {
                 continue;
             }
             let after: Vec<f64> = a
@@ -386,15 +384,8 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             } else {
                 median(&after)
             };
-            // Whatever of it moved away: all of it, or the most of it (two touching objects
-            // tracked as one, one of which jumps).
             // A part breaking away needs a steady whole before it (not a blob that keeps
             // changing, as busy footage gives).
-            let before: Vec<f64> = a
-                .visible()
-                .filter(|o| o.frame <= last.frame)
-                .map(|o| o.area)
-                .collect();
             let steady = before
                 .iter()
                 .rev()
@@ -403,6 +394,8 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
             if left > 0.0 && !steady {
                 continue;
             }
+            // Whatever of it moved away: all of it, or the most of it (two touching objects
+            // tracked as one, one of which jumps).
             let moved = full - left;
             if left > 0.6 * full || moved < smallest {
                 continue;

@@ -158,17 +158,23 @@ pub fn median(v: &[f64]) -> f64 {
     s[s.len() / 2]
 }
 
+/// True when (x, y, w, h) boxes `a` and `b` share some area.
+fn boxes_overlap(a: [f64; 4], b: [f64; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+/// Box `b` grown on every side by `share` of its longer side: what touches the object.
+pub(crate) fn grown(b: [f64; 4], share: f64) -> [f64; 4] {
+    let m = share * b[2].max(b[3]);
+    [b[0] - m, b[1] - m, b[2] + 2.0 * m, b[3] + 2.0 * m]
+}
+
 /// True when box `a` overlaps any other track's visible box at frame `f`.
 pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool {
     tracks.iter().filter(|t| t.id != id).any(|t| {
-        t.obs.iter().any(|o| {
-            o.frame == f
-                && o.state != TrackState::Exited
-                && a[0] < o.bbox[0] + o.bbox[2]
-                && o.bbox[0] < a[0] + a[2]
-                && a[1] < o.bbox[1] + o.bbox[3]
-                && o.bbox[1] < a[1] + a[3]
-        })
+        t.obs
+            .iter()
+            .any(|o| o.frame == f && o.state != TrackState::Exited && boxes_overlap(a, o.bbox))
     })
 }
 
@@ -176,13 +182,8 @@ pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool 
 /// this track (`near`, its sightings over those frames): the blob split in two or two merged.
 fn splits_or_merges(tracks: &[Track], id: u32, f0: usize, f1: usize, near: &[&Obs]) -> bool {
     let touches = |o: &Obs| {
-        near.iter().any(|p| {
-            let m = 0.25 * p.bbox[2].max(p.bbox[3]);
-            o.bbox[0] < p.bbox[0] + p.bbox[2] + m
-                && p.bbox[0] - m < o.bbox[0] + o.bbox[2]
-                && o.bbox[1] < p.bbox[1] + p.bbox[3] + m
-                && p.bbox[1] - m < o.bbox[1] + o.bbox[3]
-        })
+        near.iter()
+            .any(|p| boxes_overlap(o.bbox, grown(p.bbox, 0.25)))
     };
     tracks.iter().filter(|t| t.id != id).any(|t| {
         let mut seen = t.visible();
