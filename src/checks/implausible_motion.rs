@@ -164,7 +164,13 @@ impl Check for ImplausibleMotion {
                     ];
                     let base = around.iter().flatten().copied().fold(0.0, f64::max);
                     let jump = norm(d[i]) - base;
-                    if jump > 0.3 * s && clean_pair(i) && whole_box_moves(run[i], run[i + 1]) {
+                    // Beyond the object's size and beyond the speed's own wobble (a fast, blurred
+                    // ball's step varies with its speed).
+                    if jump > 0.3 * s
+                        && jump > 0.5 * base
+                        && clean_pair(i)
+                        && whole_box_moves(run[i], run[i + 1])
+                    {
                         let o = run[i + 1];
                         out.push(finding("teleport", t, o, o.frame, jump / (0.3 * s + 4.0 * jitter), format!("track {} jumps {:.1} px in one frame ({:.1} object sizes) while moving {:.1} px/frame around it", t.id, norm(d[i]), jump / s, base)));
                     }
@@ -558,6 +564,31 @@ mod tests {
             track(1, a, EndReason::Lost),
             track(2, b, EndReason::VideoEnd),
         ]
+    }
+
+    /// A small ball flying fast (11 px/frame) takes one step a fifth longer: its speed's wobble,
+    /// not a teleport. Three times as long is one.
+    #[test]
+    fn a_fast_balls_longer_step_is_not_a_teleport_but_a_triple_one_is() {
+        let n = 24;
+        let teleports = |step: f64| {
+            let path: Vec<Obs> = (0..n)
+                .map(|f| {
+                    let x = 10.0 + 11.0 * f as f64 + if f >= 12 { step - 11.0 } else { 0.0 };
+                    obs(f, x, 60.0, 6.0, [0.0, 0.0, 255.0])
+                })
+                .collect();
+            kinds(&[track(1, path, EndReason::VideoEnd), floor_walker(n)], n)
+                .into_iter()
+                .filter(|&(k, _, _)| k == "teleport")
+                .collect::<Vec<_>>()
+        };
+        assert!(teleports(13.5).is_empty(), "{:?}", teleports(13.5));
+        assert!(
+            teleports(33.0).iter().any(|&(_, f, _)| f == 12),
+            "{:?}",
+            teleports(33.0)
+        );
     }
 
     /// A track that ends and one of its size that starts far away the next frame is a teleport

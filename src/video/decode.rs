@@ -136,31 +136,40 @@ fn analysis_size(w: i32, h: i32, target: u32) -> (i32, i32) {
     (tw, th)
 }
 
-/// Downscales to `size`: pixel averaging by the largest whole factor that divides the frame
-/// (OpenCV's fast path for INTER_AREA), then bilinear for the small remaining factor. A third of
-/// the cost of one INTER_AREA step at a fractional factor, and nearly the same picture.
+/// Downscales to `size`: halvings by pixel averaging (2x2 blocks, OpenCV's vectorised INTER_AREA
+/// path, on even sizes) while the frame is at least twice the target, then one step for the
+/// remaining factor (< 2): pixel averaging from 1.25 up, bilinear below (little to alias, and a
+/// fractional INTER_AREA step costs 6x the bilinear one). A 720p frame reaches 320 px in a
+/// quarter of the time of one 4x INTER_AREA step, with the same averages up to rounding.
 fn shrink(raw: &Mat, size: Size) -> opencv::Result<Mat> {
-    let (w, h) = (raw.cols(), raw.rows());
-    let k = (w / size.width.max(1)).min(h / size.height.max(1));
-    let mut o = Mat::default();
-    if k >= 2 && w % k == 0 && h % k == 0 {
-        let mut a = Mat::default();
-        imgproc::resize(
-            raw,
-            &mut a,
-            Size::new(w / k, h / k),
-            0.0,
-            0.0,
-            imgproc::INTER_AREA,
-        )?;
-        if a.size()? == size {
-            return Ok(a);
+    let mut cur: Option<Mat> = None;
+    loop {
+        let m = cur.as_ref().unwrap_or(raw);
+        let (w, h) = (m.cols(), m.rows());
+        if w == size.width && h == size.height {
+            return Ok(cur.unwrap_or_else(|| raw.clone()));
         }
-        imgproc::resize(&a, &mut o, size, 0.0, 0.0, imgproc::INTER_LINEAR)?;
-    } else {
-        imgproc::resize(raw, &mut o, size, 0.0, 0.0, imgproc::INTER_AREA)?;
+        let mut o = Mat::default();
+        if w / 2 >= size.width && h / 2 >= size.height {
+            imgproc::resize(
+                m,
+                &mut o,
+                Size::new(w / 2, h / 2),
+                0.0,
+                0.0,
+                imgproc::INTER_AREA,
+            )?;
+        } else {
+            let fine = 4 * w < 5 * size.width;
+            let how = if fine {
+                imgproc::INTER_LINEAR
+            } else {
+                imgproc::INTER_AREA
+            };
+            imgproc::resize(m, &mut o, size, 0.0, 0.0, how)?;
+        }
+        cur = Some(o);
     }
-    Ok(o)
 }
 
 fn prepare(raw: Mat, size: Size, index: usize, fps: f64) -> opencv::Result<Frame> {
@@ -321,8 +330,8 @@ mod tests {
     use super::*;
     use opencv::core::{Scalar, CV_8UC3};
 
-    /// Frames of the common sizes shrink to the analysis size, through the whole-factor step
-    /// where one divides the frame, and keep their content (a flat colour stays that colour).
+    /// Frames of the common sizes (and odd or portrait ones) shrink to the analysis size and keep
+    /// their content (a flat colour stays that colour).
     #[test]
     fn shrink_reaches_the_analysis_size() {
         for (w, h) in [
@@ -332,6 +341,8 @@ mod tests {
             (480, 270),
             (1920, 1080),
             (333, 211),
+            (1281, 721),
+            (360, 640),
         ] {
             let (aw, ah) = analysis_size(w, h, 320);
             let m = Mat::new_rows_cols_with_default(
@@ -345,6 +356,26 @@ mod tests {
             assert_eq!((s.cols(), s.rows()), (aw, ah), "{w}x{h}");
             let px = *s.at_2d::<opencv::core::Vec3b>(ah / 2, aw / 2).unwrap();
             assert_eq!((px[0], px[1], px[2]), (10, 120, 240), "{w}x{h}");
+        }
+    }
+
+    /// Shrinking averages pixels rather than picking some: one lit column in four comes out as a
+    /// quarter-bright field, not as black or white stripes.
+    #[test]
+    fn shrink_averages_fine_detail() {
+        for (w, h) in [(1280, 720), (1281, 721)] {
+            let mut m = Mat::new_rows_cols_with_default(h, w, CV_8UC3, Scalar::all(0.0)).unwrap();
+            for y in 0..h {
+                for x in (0..w).step_by(4) {
+                    *m.at_2d_mut::<opencv::core::Vec3b>(y, x).unwrap() = [200, 200, 200].into();
+                }
+            }
+            let (aw, ah) = analysis_size(w, h, 320);
+            let s = shrink(&m, Size::new(aw, ah)).unwrap();
+            for x in [10, 11, 12, 13, 150, 151] {
+                let v = s.at_2d::<opencv::core::Vec3b>(ah / 2, x).unwrap()[1] as i32;
+                assert!((v - 50).abs() <= 12, "{w}x{h} column {x}: {v}");
+            }
         }
     }
 }
