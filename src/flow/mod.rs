@@ -138,11 +138,12 @@ impl<'a, T: Copy + Into<f32>, const CH: usize> Grid<'a, T, CH> {
 
 fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
-    let data: &[Vec2f] = m.data_typed()?;
-    let mut v = Vec::with_capacity(2 * h * w);
-    for p in &data[..h * w] {
-        v.extend_from_slice(&[p[0], p[1]]);
-    }
+    // Checks the element type (2 x f32) before the bytes are read as floats.
+    let _: &[Vec2f] = m.data_typed()?;
+    let v: Vec<f32> = m.data_bytes()?[..8 * h * w]
+        .chunks_exact(4)
+        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
     Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 
