@@ -580,18 +580,55 @@ fn filled(motion: &Mat) -> opencv::Result<Mat> {
     morph(&out, imgproc::MORPH_DILATE, &k9, 1)
 }
 
-/// Half Sobel |∂x| + |∂y| of the grey image (8-bit).
+/// Half Sobel |∂x| + |∂y| of the grey image (8-bit): OpenCV's 3x3 Sobel (reflect-101 border),
+/// each half magnitude rounded half to even, the sum saturated, in one pass over the image.
 fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
     let mut gray = Mat::default();
     imgproc::cvt_color_def(bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
-    let (mut gx, mut gy) = (Mat::default(), Mat::default());
-    imgproc::sobel_def(&gray, &mut gx, opencv::core::CV_16S, 1, 0)?;
-    imgproc::sobel_def(&gray, &mut gy, opencv::core::CV_16S, 0, 1)?;
-    let (mut ax, mut ay, mut sum) = (Mat::default(), Mat::default(), Mat::default());
-    opencv::core::convert_scale_abs(&gx, &mut ax, 0.5, 0.0)?;
-    opencv::core::convert_scale_abs(&gy, &mut ay, 0.5, 0.0)?;
-    opencv::core::add(&ax, &ay, &mut sum, &opencv::core::no_array(), -1)?;
-    Ok(sum)
+    let (w, h) = (gray.cols() as usize, gray.rows() as usize);
+    let mut out = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0))?;
+    if w < 2 || h < 2 {
+        return Ok(out);
+    }
+    let g = gray.data_bytes()?;
+    let o = out.data_bytes_mut()?;
+    // Reflect-101: index -1 reads 1, index n reads n - 2.
+    let reflect = |i: isize, n: usize| -> usize {
+        if i < 0 {
+            1
+        } else if i as usize >= n {
+            n - 2
+        } else {
+            i as usize
+        }
+    };
+    // |v| / 2 rounded half to even, as convertScaleAbs rounds.
+    let half = |v: i32| -> i32 {
+        let (a, q) = (v.abs(), v.abs() >> 1);
+        q + (a & q & 1)
+    };
+    // Per column: vertical smoothing [1 2 1] and difference [-1 0 1], reflected at both ends.
+    let (mut sv, mut dv) = (vec![0i32; w + 2], vec![0i32; w + 2]);
+    for y in 0..h {
+        let (up, down) = (
+            reflect(y as isize - 1, h) * w,
+            reflect(y as isize + 1, h) * w,
+        );
+        let (r0, r1, r2) = (&g[up..up + w], &g[y * w..(y + 1) * w], &g[down..down + w]);
+        for x in 0..w {
+            let (a, b, c) = (r0[x] as i32, r1[x] as i32, r2[x] as i32);
+            sv[x + 1] = a + 2 * b + c;
+            dv[x + 1] = c - a;
+        }
+        (sv[0], dv[0], sv[w + 1], dv[w + 1]) = (sv[2], dv[2], sv[w - 1], dv[w - 1]);
+        let orow = &mut o[y * w..(y + 1) * w];
+        for x in 0..w {
+            let gx = sv[x + 2] - sv[x];
+            let gy = dv[x] + 2 * dv[x + 1] + dv[x + 2];
+            orow[x] = (half(gx) + half(gy)).min(255) as u8;
+        }
+    }
+    Ok(out)
 }
 
 /// Mean of `edges` on the outline (mask minus its erosion) of a detection.
@@ -819,6 +856,38 @@ mod tests {
             );
             assert_eq!(v2.data_bytes().unwrap(), v3.data_bytes().unwrap(), "{m:?}");
         }
+    }
+
+    /// The one-pass edge strength equals OpenCV's Sobel, convertScaleAbs(0.5) and add, borders
+    /// included.
+    #[test]
+    fn edge_strength_matches_opencv() {
+        let (w, h) = (37, 23);
+        let mut bgr =
+            Mat::new_rows_cols_with_default(h, w, opencv::core::CV_8UC3, Scalar::all(0.0)).unwrap();
+        let mut seed = 11u32;
+        for y in 0..h {
+            for x in 0..w {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let v = if (x / 5 + y / 4) % 2 == 0 {
+                    250
+                } else {
+                    (seed >> 24) as u8
+                };
+                *bgr.at_2d_mut::<opencv::core::Vec3b>(y, x).unwrap() = [v, v / 2, 255 - v].into();
+            }
+        }
+        let mut gray = Mat::default();
+        imgproc::cvt_color_def(&bgr, &mut gray, imgproc::COLOR_BGR2GRAY).unwrap();
+        let (mut gx, mut gy) = (Mat::default(), Mat::default());
+        imgproc::sobel_def(&gray, &mut gx, opencv::core::CV_16S, 1, 0).unwrap();
+        imgproc::sobel_def(&gray, &mut gy, opencv::core::CV_16S, 0, 1).unwrap();
+        let (mut ax, mut ay, mut sum) = (Mat::default(), Mat::default(), Mat::default());
+        opencv::core::convert_scale_abs(&gx, &mut ax, 0.5, 0.0).unwrap();
+        opencv::core::convert_scale_abs(&gy, &mut ay, 0.5, 0.0).unwrap();
+        opencv::core::add(&ax, &ay, &mut sum, &opencv::core::no_array(), -1).unwrap();
+        let ours = edge_strength(&bgr).unwrap();
+        assert_eq!(ours.data_bytes().unwrap(), sum.data_bytes().unwrap());
     }
 
     /// The blocked median is the rank-len/2 element at every position, for odd and even counts.
