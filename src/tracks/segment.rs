@@ -46,6 +46,8 @@ impl Detection {
 pub struct Segmenter {
     plate: Option<Mat>,
     valid: Option<Mat>,
+    /// Buffers the plate and mask are warped into (swapped with them after each warp).
+    spare: (Mat, Mat),
     cfg: Config,
 }
 
@@ -67,7 +69,14 @@ fn camera_matrix(pair: &PairFlow, w: f64, h: f64) -> [[f64; 3]; 2] {
 /// outside; coordinates in OpenCV's fixed point, 1/32 px for the bilinear weights) at a third of
 /// its cost on a float image. The plate is warped every frame of a moving camera, so its rounding
 /// is part of what the segmentation thresholds were measured with.
-fn warp_plate(plate: &Mat, valid: &Mat, m: [[f64; 3]; 2]) -> opencv::Result<(Mat, Mat)> {
+/// `out` and `vout` are reused when they already have the plate's size.
+fn warp_plate(
+    plate: &Mat,
+    valid: &Mat,
+    m: [[f64; 3]; 2],
+    out: &mut Mat,
+    vout: &mut Mat,
+) -> opencv::Result<()> {
     const AB_BITS: i32 = 10;
     const AB_SCALE: f64 = (1 << AB_BITS) as f64;
     const INTER_BITS: i32 = 5;
@@ -93,10 +102,15 @@ fn warp_plate(plate: &Mat, valid: &Mat, m: [[f64; 3]; 2]) -> opencv::Result<(Mat
             ]
         })
         .collect();
-    let src = plate.data_typed::<Vec3f>()?;
-    let vsrc = valid.data_bytes()?;
-    let mut out = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_32FC3, Scalar::all(0.0))?;
-    let mut vout = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0))?;
+    let src = &plate.data_typed::<Vec3f>()?[..w * h];
+    let vsrc = &valid.data_bytes()?[..w * h];
+    let size = plate.size()?;
+    if out.size()? != size || out.typ() != CV_32FC3 {
+        *out = Mat::new_size_with_default(size, CV_32FC3, Scalar::all(0.0))?;
+    }
+    if vout.size()? != size || vout.typ() != CV_8UC1 {
+        *vout = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
+    }
     let dst = out.data_typed_mut::<Vec3f>()?;
     let vdst = vout.data_bytes_mut()?;
     let (wi, hi) = (w as i32, h as i32);
@@ -117,19 +131,31 @@ fn warp_plate(plate: &Mat, valid: &Mat, m: [[f64; 3]; 2]) -> opencv::Result<(Mat
             fixed((a12 * yf + b1) * AB_SCALE) + (AB_SCALE as i32) / TAB / 2,
             fixed((a22 * yf + b2) * AB_SCALE) + (AB_SCALE as i32) / TAB / 2,
         );
-        for x in 0..w {
-            let (nx, ny) = ((x0n + adelta[x]) >> AB_BITS, (y0n + bdelta[x]) >> AB_BITS);
-            if nx >= 0 && ny >= 0 && nx < wi && ny < hi {
-                vdst[at + x] = vsrc[ny as usize * w + nx as usize];
-            }
-            let sx = (x0l + adelta[x]) >> (AB_BITS - INTER_BITS);
-            let sy = (y0l + bdelta[x]) >> (AB_BITS - INTER_BITS);
+        let rows = dst[at..at + w].iter_mut().zip(&mut vdst[at..at + w]);
+        for ((d, vd), (&ad, &bd)) in rows.zip(adelta.iter().zip(&bdelta)) {
+            let (nx, ny) = ((x0n + ad) >> AB_BITS, (y0n + bd) >> AB_BITS);
+            *vd = if nx >= 0 && ny >= 0 && nx < wi && ny < hi {
+                vsrc[ny as usize * w + nx as usize]
+            } else {
+                0
+            };
+            let sx = (x0l + ad) >> (AB_BITS - INTER_BITS);
+            let sy = (y0l + bd) >> (AB_BITS - INTER_BITS);
             let (x0, y0) = (sx >> INTER_BITS, sy >> INTER_BITS);
-            let wt = &weights[((sy & (TAB - 1)) * TAB + (sx & (TAB - 1))) as usize];
+            let wt = weights[((sy & (TAB - 1)) * TAB + (sx & (TAB - 1))) as usize];
             let [p00, p10, p01, p11] = if x0 >= 0 && y0 >= 0 && x0 + 1 < wi && y0 + 1 < hi {
                 let i = y0 as usize * w + x0 as usize;
-                [src[i].0, src[i + 1].0, src[i + w].0, src[i + w + 1].0]
+                // SAFETY: x0 + 1 < w and y0 + 1 < h, so i + w + 1 < w * h = src.len().
+                unsafe {
+                    [
+                        src.get_unchecked(i).0,
+                        src.get_unchecked(i + 1).0,
+                        src.get_unchecked(i + w).0,
+                        src.get_unchecked(i + w + 1).0,
+                    ]
+                }
             } else if x0 < -1 || y0 < -1 || x0 >= wi || y0 >= hi {
+                d.0 = [0.0; 3];
                 continue;
             } else {
                 [
@@ -139,13 +165,12 @@ fn warp_plate(plate: &Mat, valid: &Mat, m: [[f64; 3]; 2]) -> opencv::Result<(Mat
                     tap(x0 + 1, y0 + 1),
                 ]
             };
-            let d = &mut dst[at + x].0;
             for k in 0..3 {
-                d[k] = p00[k] * wt[0] + p10[k] * wt[1] + p01[k] * wt[2] + p11[k] * wt[3];
+                d.0[k] = p00[k] * wt[0] + p10[k] * wt[1] + p01[k] * wt[2] + p11[k] * wt[3];
             }
         }
     }
-    Ok((out, vout))
+    Ok(())
 }
 
 impl Segmenter {
@@ -162,6 +187,7 @@ impl Segmenter {
         Ok(Segmenter {
             plate,
             valid,
+            spare: (Mat::default(), Mat::default()),
             cfg: cfg.clone(),
         })
     }
@@ -204,9 +230,10 @@ impl Segmenter {
                 || c.rotation.abs() > 1e-4
             {
                 let m = camera_matrix(pair, w as f64, h as f64);
-                let (p2, v2) = warp_plate(p, v, m)?;
-                self.plate = Some(p2);
-                self.valid = Some(v2);
+                let (out, vout) = &mut self.spare;
+                warp_plate(p, v, m, out, vout)?;
+                std::mem::swap(self.plate.as_mut().expect("checked"), out);
+                std::mem::swap(self.valid.as_mut().expect("checked"), vout);
             }
         }
         let resid = Self::residual(pair);
@@ -825,7 +852,8 @@ mod tests {
         ] {
             let (a, b) = (zoom * f64::cos(turn), zoom * f64::sin(turn));
             let m = [[a, -b, dx], [b, a, dy]];
-            let (p2, v2) = warp_plate(&plate, &valid, m).unwrap();
+            let (mut p2, mut v2) = (Mat::default(), Mat::default());
+            warp_plate(&plate, &valid, m, &mut p2, &mut v2).unwrap();
             let cvm = Mat::from_slice_2d(&m).unwrap();
             let (size, border) = (Size::new(w, h), opencv::core::BORDER_CONSTANT);
             let (mut p3, mut v3) = (Mat::default(), Mat::default());
