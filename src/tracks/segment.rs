@@ -219,8 +219,6 @@ impl Segmenter {
     pub fn segment(&mut self, bgr: &Mat, pair: &PairFlow) -> opencv::Result<(Vec<Detection>, Mat)> {
         let (w, h) = (bgr.cols(), bgr.rows());
         let size = Size::new(w, h);
-        let mut cur = Mat::default();
-        bgr.convert_to(&mut cur, CV_32FC3, 1.0, 0.0)?;
         // Register the plate to this frame.
         if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
             let c = &pair.camera;
@@ -259,7 +257,7 @@ impl Segmenter {
         // Faint differences to the plate: where a small, blurred object (a tossed ball) may be.
         let mut faint: Option<Mat> = None;
         if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
-            let c = cur.data_typed::<opencv::core::Vec3f>()?;
+            let c = bgr.data_typed::<opencv::core::Vec3b>()?;
             let pl = p.data_typed::<opencv::core::Vec3f>()?;
             let vb = v.data_bytes()?;
             let mut low = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
@@ -270,10 +268,8 @@ impl Segmenter {
             // Where the plate is known it decides (sharp edges); elsewhere residual motion does.
             for (((f, l), &vb), (c, pl)) in f.iter_mut().zip(lb).zip(vb).zip(c.iter().zip(pl)) {
                 if vb > 0 {
-                    let dd = (c[0] - pl[0])
-                        .abs()
-                        .max((c[1] - pl[1]).abs())
-                        .max((c[2] - pl[2]).abs());
+                    let d = |k: usize| (c[k] as f32 - pl[k]).abs();
+                    let dd = d(0).max(d(1)).max(d(2));
                     *f = if dd > thr { 255 } else { 0 };
                     *l = if dd > FAINT * thr { 255 } else { 0 };
                     hist[(dd as usize).min(255)] += 1;
@@ -403,13 +399,20 @@ impl Segmenter {
                 }
             }
         }
-        self.learn(&cur, &learn)?;
+        self.learn(bgr, &learn)?;
         Ok((dets, clean))
     }
 
-    /// Blends the frame into the plate where `mask` is set (fresh pixels copied, known ones averaged).
-    pub fn learn(&mut self, cur: &Mat, mask: &Mat) -> opencv::Result<()> {
-        let size = cur.size()?;
+    /// Blends the frame (8-bit BGR) into the plate where `mask` is set (fresh pixels copied, known
+    /// ones averaged).
+    pub fn learn(&mut self, bgr: &Mat, mask: &Mat) -> opencv::Result<()> {
+        let all = Rect::new(0, 0, bgr.cols(), bgr.rows());
+        self.learn_in(bgr, all, mask, self.cfg.seg_plate_rate)
+    }
+
+    /// [`Segmenter::learn`] inside `rect` only, `mask` being `rect`'s size, at blending rate `alpha`.
+    fn learn_in(&mut self, bgr: &Mat, rect: Rect, mask: &Mat, alpha: f32) -> opencv::Result<()> {
+        let size = bgr.size()?;
         if self.plate.is_none() {
             self.plate = Some(Mat::new_size_with_default(
                 size,
@@ -421,21 +424,27 @@ impl Segmenter {
         let (Some(p), Some(v)) = (self.plate.as_mut(), self.valid.as_mut()) else {
             return Ok(());
         };
-        let alpha = self.cfg.seg_plate_rate;
-        let c = cur.data_typed::<opencv::core::Vec3f>()?;
+        let w = size.width as usize;
+        let (rx, rw) = (rect.x as usize, rect.width as usize);
+        let c = bgr.data_typed::<opencv::core::Vec3b>()?;
         let mb = mask.data_bytes()?;
         let vb = v.data_bytes_mut()?;
         let pb = p.data_typed_mut::<opencv::core::Vec3f>()?;
-        for i in 0..mb.len() {
-            if mb[i] == 0 {
-                continue;
-            }
-            if vb[i] == 0 {
-                pb[i] = c[i];
-                vb[i] = 255;
-            } else {
-                for k in 0..3 {
-                    pb[i][k] += alpha * (c[i][k] - pb[i][k]);
+        for (ry, mrow) in mb.chunks_exact(rw).enumerate() {
+            let at = (rect.y as usize + ry) * w + rx;
+            let rows = vb[at..at + rw].iter_mut().zip(&mut pb[at..at + rw]);
+            for ((&m, (vb, pb)), c) in mrow.iter().zip(rows).zip(&c[at..at + rw]) {
+                if m == 0 {
+                    continue;
+                }
+                let c = [c[0] as f32, c[1] as f32, c[2] as f32];
+                if *vb == 0 {
+                    pb.0 = c;
+                    *vb = 255;
+                } else {
+                    for k in 0..3 {
+                        pb[k] += alpha * (c[k] - pb[k]);
+                    }
                 }
             }
         }
@@ -444,18 +453,7 @@ impl Segmenter {
 
     /// Copies the frame into the plate inside `rect` where `mask` is set (absorbs a ghost).
     pub fn absorb(&mut self, bgr: &Mat, rect: Rect, mask: &Mat) -> opencv::Result<()> {
-        let mut cur = Mat::default();
-        bgr.convert_to(&mut cur, CV_32FC3, 1.0, 0.0)?;
-        let mut full = Mat::new_size_with_default(cur.size()?, CV_8UC1, Scalar::all(0.0))?;
-        {
-            let mut roi = Mat::roi_mut(&mut full, rect)?;
-            mask.copy_to(&mut roi)?;
-        }
-        let saved = self.cfg.seg_plate_rate;
-        self.cfg.seg_plate_rate = 1.0;
-        let r = self.learn(&cur, &full);
-        self.cfg.seg_plate_rate = saved;
-        r
+        self.learn_in(bgr, rect, mask, 1.0)
     }
 }
 
