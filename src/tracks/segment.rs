@@ -204,12 +204,17 @@ impl Segmenter {
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
         let cam = pair.camera.field();
         let bwd = pair.bwd.as_slice().expect("flow in standard layout");
-        let mut r = Vec::with_capacity(h * w);
-        for (y, row) in bwd.chunks_exact(2 * w).enumerate() {
-            for (x, b) in row.chunks_exact(2).enumerate() {
-                let (fx, fy) = cam.at(x as f32 - hw, y as f32 - hh);
+        let mut r = vec![0.0f32; h * w];
+        for (y, (row, out)) in bwd
+            .chunks_exact(2 * w)
+            .zip(r.chunks_exact_mut(w))
+            .enumerate()
+        {
+            let yc = y as f32 - hh;
+            for (x, (b, o)) in row.chunks_exact(2).zip(out).enumerate() {
+                let (fx, fy) = cam.at(x as f32 - hw, yc);
                 let (bx, by) = (b[0] + fx, b[1] + fy);
-                r.push((bx * bx + by * by).sqrt());
+                *o = (bx * bx + by * by).sqrt();
             }
         }
         r
@@ -640,17 +645,20 @@ fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
             reflect(y as isize + 1, h) * w,
         );
         let (r0, r1, r2) = (&g[up..up + w], &g[y * w..(y + 1) * w], &g[down..down + w]);
-        for x in 0..w {
-            let (a, b, c) = (r0[x] as i32, r1[x] as i32, r2[x] as i32);
-            sv[x + 1] = a + 2 * b + c;
-            dv[x + 1] = c - a;
+        for ((s, d), ((&a, &b), &c)) in sv[1..=w]
+            .iter_mut()
+            .zip(&mut dv[1..=w])
+            .zip(r0.iter().zip(r1).zip(r2))
+        {
+            let (a, b, c) = (a as i32, b as i32, c as i32);
+            *s = a + 2 * b + c;
+            *d = c - a;
         }
         (sv[0], dv[0], sv[w + 1], dv[w + 1]) = (sv[2], dv[2], sv[w - 1], dv[w - 1]);
         let orow = &mut o[y * w..(y + 1) * w];
-        for x in 0..w {
-            let gx = sv[x + 2] - sv[x];
-            let gy = dv[x] + 2 * dv[x + 1] + dv[x + 2];
-            orow[x] = (half(gx) + half(gy)).min(255) as u8;
+        for ((o, s), d) in orow.iter_mut().zip(sv.windows(3)).zip(dv.windows(3)) {
+            let (gx, gy) = (s[2] - s[0], d[0] + 2 * d[1] + d[2]);
+            *o = (half(gx) + half(gy)).min(255) as u8;
         }
     }
     Ok(out)
