@@ -91,17 +91,21 @@ fn warp_plate(
     let fixed = |v: f64| v.round_ties_even() as i32;
     let adelta: Vec<i32> = (0..w).map(|x| fixed(a11 * x as f64 * AB_SCALE)).collect();
     let bdelta: Vec<i32> = (0..w).map(|x| fixed(a21 * x as f64 * AB_SCALE)).collect();
-    let weights: Vec<[f32; 4]> = (0..TAB * TAB)
-        .map(|i| {
-            let (fx, fy) = ((i % TAB) as f32 / TAB as f32, (i / TAB) as f32 / TAB as f32);
-            [
-                (1.0 - fy) * (1.0 - fx),
-                (1.0 - fy) * fx,
-                fy * (1.0 - fx),
-                fy * fx,
-            ]
-        })
-        .collect();
+    // OpenCV's bilinear weight table, built once per process.
+    static WEIGHTS: std::sync::OnceLock<Vec<[f32; 4]>> = std::sync::OnceLock::new();
+    let weights = WEIGHTS.get_or_init(|| {
+        (0..TAB * TAB)
+            .map(|i| {
+                let (fx, fy) = ((i % TAB) as f32 / TAB as f32, (i / TAB) as f32 / TAB as f32);
+                [
+                    (1.0 - fy) * (1.0 - fx),
+                    (1.0 - fy) * fx,
+                    fy * (1.0 - fx),
+                    fy * fx,
+                ]
+            })
+            .collect()
+    });
     let src = &plate.data_typed::<Vec3f>()?[..w * h];
     let vsrc = &valid.data_bytes()?[..w * h];
     let size = plate.size()?;
@@ -123,14 +127,13 @@ fn warp_plate(
     };
     for y in 0..h {
         let (yf, at) = (y as f64, y * w);
-        let (x0n, y0n) = (
-            fixed((a12 * yf + b1) * AB_SCALE) + (AB_SCALE as i32) / 2,
-            fixed((a22 * yf + b2) * AB_SCALE) + (AB_SCALE as i32) / 2,
+        // The row's start in fixed point, rounded for nearest and for bilinear sampling.
+        let (xr, yr) = (
+            fixed((a12 * yf + b1) * AB_SCALE),
+            fixed((a22 * yf + b2) * AB_SCALE),
         );
-        let (x0l, y0l) = (
-            fixed((a12 * yf + b1) * AB_SCALE) + (AB_SCALE as i32) / TAB / 2,
-            fixed((a22 * yf + b2) * AB_SCALE) + (AB_SCALE as i32) / TAB / 2,
-        );
+        let (near, lin) = ((AB_SCALE as i32) / 2, (AB_SCALE as i32) / TAB / 2);
+        let (x0n, y0n, x0l, y0l) = (xr + near, yr + near, xr + lin, yr + lin);
         let rows = dst[at..at + w].iter_mut().zip(&mut vdst[at..at + w]);
         for ((d, vd), (&ad, &bd)) in rows.zip(adelta.iter().zip(&bdelta)) {
             let (nx, ny) = ((x0n + ad) >> AB_BITS, (y0n + bd) >> AB_BITS);
