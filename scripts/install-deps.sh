@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages physlint needs to build and test (idempotent).
 # OpenCV 4.6 + libclang for the opencv crate bindings, ffmpeg for synth clips and the speed bench,
-# Chromium for the browser test of report.html.
+# Chromium for the browser test of report.html, GNU time for the peak-memory bench.
 set -euo pipefail
-pkgs=(libopencv-dev clang libclang-dev pkg-config ffmpeg libfontconfig1-dev libfreetype6-dev fonts-dejavu-core chromium python3-pip)
+pkgs=(libopencv-dev clang libclang-dev pkg-config ffmpeg libfontconfig1-dev libfreetype6-dev fonts-dejavu-core chromium python3-pip time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
