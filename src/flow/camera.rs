@@ -65,6 +65,24 @@ impl CameraField {
         let (a, b) = (self.a, self.b);
         (a * x - b * y + self.dx - x, b * x + a * y + self.dy - y)
     }
+
+    /// The terms of [`Self::at`] that depend on x alone: (a x, b x).
+    #[inline(always)]
+    pub fn terms_x(&self, x: f32) -> (f32, f32) {
+        (self.a * x, self.b * x)
+    }
+
+    /// The terms of [`Self::at`] that depend on y alone: (b y, a y).
+    #[inline(always)]
+    pub fn terms_y(&self, y: f32) -> (f32, f32) {
+        (self.b * y, self.a * y)
+    }
+
+    /// [`Self::at`] from precomputed [`Self::terms_x`] and [`Self::terms_y`], with the same result.
+    #[inline(always)]
+    pub fn combine(&self, x: f32, y: f32, ax: f32, bx: f32, by: f32, ay: f32) -> (f32, f32) {
+        (ax - by + self.dx - x, bx + ay + self.dy - y)
+    }
 }
 
 /// Parameters (a, b, tx, ty) of `x' = a x − b y + tx, y' = b x + a y + ty`.

@@ -7,6 +7,7 @@
 //! overlap, distance and colour, then a second, appearance-only pass that re-identifies objects
 //! after occlusions and links jumps. It never decodes and never judges artifacts.
 
+pub mod morphology;
 pub mod segment;
 
 use crate::config::Config;

@@ -1,6 +1,7 @@
 //! Moving-object segmentation: residual (camera-compensated) flow plus the difference to a
 //! camera-registered background plate, cleaned by morphology and split into components.
 
+use super::morphology::{self, Op, ELLIPSE3, ELLIPSE5, ELLIPSE9, RECT3, RECT5};
 use crate::config::Config;
 use crate::flow::PairFlow;
 use opencv::core::{Mat, Point, Rect, Scalar, Size, Vec3f, Vector, CV_32FC3, CV_8UC1};
@@ -207,16 +208,33 @@ impl Segmenter {
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
         let cam = pair.camera.field();
         let bwd = pair.bwd.as_slice().expect("flow in standard layout");
+        // The camera flow's x-only terms, once per column (same operations as `CameraField::at`).
+        let xs: Vec<f32> = (0..w).map(|x| x as f32 - hw).collect();
+        let (ax, bx): (Vec<f32>, Vec<f32>) = xs.iter().map(|&x| cam.terms_x(x)).unzip();
         let mut r = vec![0.0f32; h * w];
+        let mut row_x = vec![0.0f32; w];
+        let mut row_y = vec![0.0f32; w];
         for (y, (row, out)) in bwd
             .chunks_exact(2 * w)
             .zip(r.chunks_exact_mut(w))
             .enumerate()
         {
+            // De-interleaved first, so the arithmetic below runs on whole vectors.
+            for ((b, px), py) in row.chunks_exact(2).zip(&mut row_x).zip(&mut row_y) {
+                (*px, *py) = (b[0], b[1]);
+            }
             let yc = y as f32 - hh;
-            for (x, (b, o)) in row.chunks_exact(2).zip(out).enumerate() {
-                let (fx, fy) = cam.at(x as f32 - hw, yc);
-                let (bx, by) = (b[0] + fx, b[1] + fy);
+            let (by, ay) = cam.terms_y(yc);
+            for (((((o, &px), &py), &x), &axx), &bxx) in out
+                .iter_mut()
+                .zip(&row_x)
+                .zip(&row_y)
+                .zip(&xs)
+                .zip(&ax)
+                .zip(&bx)
+            {
+                let (fx, fy) = cam.combine(x, yc, axx, bxx, by, ay);
+                let (bx, by) = (px + fx, py + fy);
                 *o = (bx * bx + by * by).sqrt();
             }
         }
@@ -254,11 +272,10 @@ impl Segmenter {
         {
             let tb = textured.data_bytes()?;
             let m = motion.data_bytes_mut()?;
-            for (i, &r) in resid.iter().enumerate() {
-                if r > thr_m && tb[i] > 0 {
-                    m[i] = 255;
-                    anything_moves = true;
-                }
+            for ((m, &r), &t) in m.iter_mut().zip(&resid).zip(tb) {
+                let moves = r > thr_m && t > 0;
+                *m = if moves { 255 } else { 0 };
+                anything_moves |= moves;
             }
         }
         let mut fg = motion.clone();
@@ -272,17 +289,38 @@ impl Segmenter {
             let lb = low.data_bytes_mut()?;
             let f = fg.data_bytes_mut()?;
             let thr = self.cfg.seg_plate_diff;
-            let mut hist = [0u32; 256];
+            // Per pixel: its largest channel difference to the plate, truncated to 0..=255, or 256
+            // where the plate is unknown (kept out of the histogram). Two passes, so the first
+            // one vectorises.
+            let mut level = vec![0u16; f.len()];
             // Where the plate is known it decides (sharp edges); elsewhere residual motion does.
-            for (((f, l), &vb), (c, pl)) in f.iter_mut().zip(lb).zip(vb).zip(c.iter().zip(pl)) {
-                if vb > 0 {
-                    let d = |k: usize| (c[k] as f32 - pl[k]).abs();
-                    let dd = d(0).max(d(1)).max(d(2));
-                    *f = if dd > thr { 255 } else { 0 };
-                    *l = if dd > FAINT * thr { 255 } else { 0 };
-                    hist[(dd as usize).min(255)] += 1;
-                }
+            for ((((f, l), &vb), (c, pl)), lv) in f
+                .iter_mut()
+                .zip(lb)
+                .zip(vb)
+                .zip(c.iter().zip(pl))
+                .zip(&mut level)
+            {
+                let d = |k: usize| (c[k] as f32 - pl[k]).abs();
+                let dd = d(0).max(d(1)).max(d(2));
+                let known = vb > 0;
+                *f = if known {
+                    if dd > thr {
+                        255
+                    } else {
+                        0
+                    }
+                } else {
+                    *f
+                };
+                *l = if known && dd > FAINT * thr { 255 } else { 0 };
+                *lv = if known { dd.min(255.0) as u16 } else { 256 };
             }
+            let mut hist = [0u32; 257];
+            for &lv in &level {
+                hist[lv as usize] += 1;
+            }
+            let hist = &hist[..256];
             // Only where the plate matches the frame closely (a still camera, little noise).
             let known: u32 = hist.iter().sum();
             let mut acc = 0;
@@ -374,12 +412,7 @@ impl Segmenter {
         });
         // Learn the plate where nothing moves and nothing is foreground.
         let mut learn = Mat::default();
-        let dil = morph(
-            &clean,
-            imgproc::MORPH_DILATE,
-            &kernel(imgproc::MORPH_ELLIPSE, 5)?,
-            2,
-        )?;
+        let dil = morphology::apply(&clean, Op::Dilate, ELLIPSE5, 2)?;
         opencv::core::bitwise_not(&dil, &mut learn, &opencv::core::no_array())?;
         // Unknown plate pixels are learnt wherever nothing moves right now, foreground or not, but
         // never inside the filled outline of something moving (flat object interiors show no flow).
@@ -475,41 +508,10 @@ const FAINT_NOISE: f32 = 0.2;
 /// Largest faint blob, in smallest-blob areas.
 const FAINT_MAX_AREAS: f64 = 4.0;
 
-/// A structuring element: `shape` (an `imgproc::MORPH_*` shape) of `side` x `side` px.
-fn kernel(shape: i32, side: i32) -> opencv::Result<Mat> {
-    imgproc::get_structuring_element(shape, Size::new(side, side), Point::new(-1, -1))
-}
-
-/// `op` (an `imgproc::MORPH_*` operation) with `k`, `iterations` times, zero outside the image.
-fn morph(src: &Mat, op: i32, k: &Mat, iterations: i32) -> opencv::Result<Mat> {
-    let mut out = Mat::default();
-    imgproc::morphology_ex(
-        src,
-        &mut out,
-        op,
-        k,
-        Point::new(-1, -1),
-        iterations,
-        opencv::core::BORDER_CONSTANT,
-        Scalar::all(0.0),
-    )?;
-    Ok(out)
-}
-
 /// A foreground mask opened (3x3) to drop speckle, then closed (5x5) to fill small gaps.
 fn cleaned(fg: &Mat) -> opencv::Result<Mat> {
-    let open = morph(
-        fg,
-        imgproc::MORPH_OPEN,
-        &kernel(imgproc::MORPH_ELLIPSE, 3)?,
-        1,
-    )?;
-    morph(
-        &open,
-        imgproc::MORPH_CLOSE,
-        &kernel(imgproc::MORPH_ELLIPSE, 5)?,
-        1,
-    )
+    let open = morphology::apply(fg, Op::Open, ELLIPSE3, 1)?;
+    morphology::apply(&open, Op::Close, ELLIPSE5, 1)
 }
 
 /// Connected components of a mask of at least `min_area` px: box, mask inside the box, area.
@@ -588,8 +590,7 @@ fn component_boxes(labels: &Mat, n: usize) -> opencv::Result<Vec<(u32, Rect)>> {
 
 /// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
 fn filled(motion: &Mat) -> opencv::Result<Mat> {
-    let k9 = kernel(imgproc::MORPH_ELLIPSE, 9)?;
-    let closed = morph(motion, imgproc::MORPH_CLOSE, &k9, 1)?;
+    let closed = morphology::apply(motion, Op::Close, ELLIPSE9, 1)?;
     let mut contours = Vector::<Vector<Point>>::new();
     imgproc::find_contours(
         &closed,
@@ -610,7 +611,7 @@ fn filled(motion: &Mat) -> opencv::Result<Mat> {
         i32::MAX,
         Point::new(0, 0),
     )?;
-    morph(&out, imgproc::MORPH_DILATE, &k9, 1)
+    morphology::apply(&out, Op::Dilate, ELLIPSE9, 1)
 }
 
 /// Half Sobel |∂x| + |∂y| of the grey image (8-bit): OpenCV's 3x3 Sobel (reflect-101 border),
@@ -669,12 +670,7 @@ fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
 
 /// Mean of `edges` on the outline (mask minus its erosion) of a detection.
 fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
-    let er = morph(
-        &d.mask,
-        imgproc::MORPH_ERODE,
-        &kernel(imgproc::MORPH_RECT, 3)?,
-        1,
-    )?;
+    let er = morphology::apply(&d.mask, Op::Erode, RECT3, 1)?;
     let mut ring = Mat::default();
     opencv::core::subtract(&d.mask, &er, &mut ring, &opencv::core::no_array(), -1)?;
     let roi = Mat::roi(edges, d.rect)?;
@@ -685,12 +681,7 @@ fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
 fn texture_mask(edges: &Mat, thr: f64) -> opencv::Result<Mat> {
     let mut m = Mat::default();
     imgproc::threshold(edges, &mut m, thr, 255.0, imgproc::THRESH_BINARY)?;
-    morph(
-        &m,
-        imgproc::MORPH_DILATE,
-        &kernel(imgproc::MORPH_RECT, 5)?,
-        1,
-    )
+    morphology::apply(&m, Op::Dilate, RECT5, 1)
 }
 
 fn describe(
