@@ -282,8 +282,11 @@ impl Segmenter {
         // Faint differences to the plate: where a small, blurred object (a tossed ball) may be.
         let mut faint: Option<Mat> = None;
         if let (Some(p), Some(v)) = (&self.plate, &self.valid) {
-            let c = bgr.data_typed::<opencv::core::Vec3b>()?;
-            let pl = p.data_typed::<opencv::core::Vec3f>()?;
+            let n = (w * h) as usize;
+            let c = bgr.data_bytes()?;
+            // SAFETY: any bit pattern is an f32; the Mat's data is f32-aligned (checked below).
+            let (head, pl, _) = unsafe { p.data_bytes()?.align_to::<f32>() };
+            assert!(head.is_empty() && p.typ() == CV_32FC3, "plate is f32 BGR");
             let vb = v.data_bytes()?;
             let mut low = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
             let lb = low.data_bytes_mut()?;
@@ -293,34 +296,25 @@ impl Segmenter {
             // where the plate is unknown (kept out of the histogram). Two passes, so the first
             // one vectorises.
             let mut level = vec![0u16; f.len()];
-            // Where the plate is known it decides (sharp edges); elsewhere residual motion does.
-            for ((((f, l), &vb), (c, pl)), lv) in f
-                .iter_mut()
-                .zip(lb)
-                .zip(vb)
-                .zip(c.iter().zip(pl))
-                .zip(&mut level)
-            {
-                let d = |k: usize| (c[k] as f32 - pl[k]).abs();
-                let dd = d(0).max(d(1)).max(d(2));
-                let known = vb > 0;
-                *f = if known {
-                    if dd > thr {
-                        255
-                    } else {
-                        0
-                    }
-                } else {
-                    *f
-                };
-                *l = if known && dd > FAINT * thr { 255 } else { 0 };
-                *lv = if known { dd.min(255.0) as u16 } else { 256 };
+            plate_difference(
+                PlateInputs {
+                    frame: &c[..3 * n],
+                    plate: &pl[..3 * n],
+                    known: vb,
+                },
+                f,
+                lb,
+                &mut level,
+                thr,
+            );
+            // Four interleaved histograms, so consecutive equal levels do not wait on each other.
+            let mut hists = [[0u32; 257]; 4];
+            for quad in level.chunks(4) {
+                for (h, &lv) in hists.iter_mut().zip(quad) {
+                    h[lv as usize] += 1;
+                }
             }
-            let mut hist = [0u32; 257];
-            for &lv in &level {
-                hist[lv as usize] += 1;
-            }
-            let hist = &hist[..256];
+            let hist: Vec<u32> = (0..256).map(|i| hists.iter().map(|h| h[i]).sum()).collect();
             // Only where the plate matches the frame closely (a still camera, little noise).
             let known: u32 = hist.iter().sum();
             let mut acc = 0;
@@ -495,6 +489,69 @@ impl Segmenter {
     /// Copies the frame into the plate inside `rect` where `mask` is set (absorbs a ghost).
     pub fn absorb(&mut self, bgr: &Mat, rect: Rect, mask: &Mat) -> opencv::Result<()> {
         self.learn_in(bgr, rect, mask, 1.0)
+    }
+}
+
+/// The frame (8-bit BGR), the plate (f32 BGR) and where the plate is known (non-zero), per pixel.
+struct PlateInputs<'a> {
+    frame: &'a [u8],
+    plate: &'a [f32],
+    known: &'a [u8],
+}
+
+/// Where the plate is known: `fg` = 255 where the largest channel difference to the plate
+/// exceeds `thr` (else 0), `low` = 255 where it exceeds `FAINT * thr`, and `level` = the difference
+/// truncated to 0..=255; elsewhere `fg` is left alone, `low` is 0 and `level` is 256.
+fn plate_difference(inp: PlateInputs, fg: &mut [u8], low: &mut [u8], level: &mut [u16], thr: f32) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        /// The same loop compiled for AVX2, whose shuffles let it vectorise (same IEEE results).
+        #[target_feature(enable = "avx2")]
+        unsafe fn avx2(
+            inp: PlateInputs,
+            fg: &mut [u8],
+            low: &mut [u8],
+            level: &mut [u16],
+            thr: f32,
+        ) {
+            plate_difference_portable(inp, fg, low, level, thr)
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2.
+            return unsafe { avx2(inp, fg, low, level, thr) };
+        }
+    }
+    plate_difference_portable(inp, fg, low, level, thr)
+}
+
+/// [`plate_difference`] for any CPU.
+#[inline(always)]
+fn plate_difference_portable(
+    inp: PlateInputs,
+    fg: &mut [u8],
+    low: &mut [u8],
+    level: &mut [u16],
+    thr: f32,
+) {
+    let px = inp.frame.chunks_exact(3).zip(inp.plate.chunks_exact(3));
+    let out = fg.iter_mut().zip(low.iter_mut()).zip(level.iter_mut());
+    for (((c, pl), &vb), ((f, l), lv)) in px.zip(inp.known).zip(out) {
+        let d = |k: usize| (c[k] as f32 - pl[k]).abs();
+        // Differences are finite: `>` picks as `f32::max` would.
+        let big = |a: f32, b: f32| if a > b { a } else { b };
+        let dd = big(big(d(0), d(1)), d(2));
+        let known = vb > 0;
+        *f = if known {
+            if dd > thr {
+                255
+            } else {
+                0
+            }
+        } else {
+            *f
+        };
+        *l = if known && dd > FAINT * thr { 255 } else { 0 };
+        *lv = if known { dd.min(255.0) as u16 } else { 256 };
     }
 }
 
@@ -919,6 +976,49 @@ mod tests {
     }
 
     /// The blocked median is the rank-len/2 element at every position, for odd and even counts.
+    #[test]
+    fn plate_difference_same_with_and_without_avx2() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let n = 1000;
+        let frame: Vec<u8> = (0..3 * n).map(|_| rng.gen()).collect();
+        let plate: Vec<f32> = (0..3 * n).map(|_| rng.gen_range(0.0..255.0)).collect();
+        let known: Vec<u8> = (0..n)
+            .map(|_| if rng.gen_bool(0.8) { 255 } else { 0 })
+            .collect();
+        let fg0: Vec<u8> = (0..n)
+            .map(|_| if rng.gen_bool(0.5) { 255 } else { 0 })
+            .collect();
+        let run = |portable: bool| {
+            let (mut fg, mut low, mut level) = (fg0.clone(), vec![7u8; n], vec![0u16; n]);
+            let inp = PlateInputs {
+                frame: &frame,
+                plate: &plate,
+                known: &known,
+            };
+            if portable {
+                plate_difference_portable(inp, &mut fg, &mut low, &mut level, 30.0);
+            } else {
+                plate_difference(inp, &mut fg, &mut low, &mut level, 30.0);
+            }
+            (fg, low, level)
+        };
+        let (a, b) = (run(true), run(false));
+        assert_eq!(a, b);
+        // Unknown pixels keep their foreground value and sit outside the histogram.
+        for i in 0..n {
+            if known[i] == 0 {
+                assert_eq!((a.0[i], a.1[i], a.2[i]), (fg0[i], 0, 256));
+            } else {
+                let dd = (0..3)
+                    .map(|k| (frame[3 * i + k] as f32 - plate[3 * i + k]).abs())
+                    .fold(0.0f32, f32::max);
+                assert_eq!(a.0[i] == 255, dd > 30.0);
+                assert_eq!(a.2[i], dd.min(255.0) as u16);
+            }
+        }
+    }
+
     #[test]
     fn median_bytes_matches_a_sort() {
         let mut seed = 7u32;
