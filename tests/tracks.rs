@@ -55,6 +55,64 @@ fn objects_keep_their_id_behind_an_occluder() {
     assert!(r.mota > 0.5, "{r:?}");
 }
 
+/// In the default suite's clip 80 a walker comes out from behind the occluder on top of a second,
+/// still object; the two are one blob for ten frames and then part. The walker must leave the
+/// merge with the id it had before the occlusion, and the still object keep its own (the box
+/// overlap alone favours the swap; the colours decide).
+#[test]
+fn a_walker_parting_from_a_merge_after_an_occlusion_gets_its_id_back() {
+    let d = tempfile::tempdir().unwrap();
+    let clips = d.path().join("clips");
+    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synth_suite.json");
+    let (code, err) = physlint(&[
+        "synth",
+        "--suite",
+        suite,
+        "--count",
+        "81",
+        "--out",
+        clips.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let name = "clip_0080_clean_occluder.mp4";
+    let out = d.path().join("scan");
+    let clip = clips.join(name);
+    let (code, err) = physlint(&[
+        "scan",
+        "--quiet",
+        "--no-report",
+        "--out",
+        out.to_str().unwrap(),
+        clip.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let truth: Vec<ObjectRow> = read::<ObjectRow>(&clips.join("objects.csv"))
+        .into_iter()
+        .filter(|o| o.clip == name)
+        .collect();
+    let tracks: Vec<TrackRow> = read(&out.join("tracks.csv"));
+    // The visible track whose centre is nearest the object's, within 10 px.
+    let id_at = |object: u32, frame: usize| {
+        let o = truth
+            .iter()
+            .find(|o| o.object_id == object && o.frame == frame)
+            .expect("object in view");
+        tracks
+            .iter()
+            .filter(|t| t.frame == frame && t.state == "visible")
+            .map(|t| ((t.cx - o.cx).hypot(t.cy - o.cy), t.track_id))
+            .filter(|(d, _)| *d < 10.0)
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, id)| id)
+    };
+    // Walker (object 1) before the occlusion and after the merge; the still object (2) likewise.
+    let (w0, w1) = (id_at(1, 15), id_at(1, 44));
+    let (s0, s1) = (id_at(2, 15), id_at(2, 44));
+    assert!(w0.is_some() && s0.is_some() && w0 != s0, "{w0:?} {s0:?}");
+    assert_eq!(w0, w1, "walker");
+    assert_eq!(s0, s1, "still object");
+}
+
 /// A disc sliding at 1 px/frame that pops into view at frame 15 of 40 sits in the median background
 /// plate (it is there most of the clip), so before it appears its place reads as a ghost. The
 /// ghost is absorbed, and the disc, when it pops in, must become a track and an `appear` event

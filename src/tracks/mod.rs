@@ -478,6 +478,39 @@ impl Tracker {
                 }
             }
         }
+        // Crossed looks: a track coming back from behind something while another track covers
+        // the same place (the two were one blob until now) takes the blob the other's look fits
+        // and leaves it the one its own look fits; undo such a swap when the swapped colours fit
+        // clearly better (by a quarter of the re-identification colour tolerance), the returning
+        // track's colour fits its new blob, and the swap moves neither far from where it was going.
+        let look = |i: usize| typicals[i].map(|(c, _)| c);
+        let look_size = |i: usize| typicals[i].map_or(0.0, |(_, full)| full.sqrt());
+        for a in 0..nt {
+            for b in 0..nt {
+                if a == b || self.active[b].lost == 0 || self.active[a].lost > 0 {
+                    continue;
+                }
+                let (Some(ja), Some(jb), Some(ca), Some(cb)) =
+                    (det_of_track[a], det_of_track[b], look(a), look(b))
+                else {
+                    continue;
+                };
+                let fit = |c: [f64; 3], j: usize| colour_dist(c, dets[j].colour);
+                let (now, swapped) = (fit(ca, ja) + fit(cb, jb), fit(ca, jb) + fit(cb, ja));
+                let size = look_size(a).max(look_size(b));
+                if now - swapped > 0.25 * self.cfg.track_reid_colour
+                    && fit(cb, ja) < self.cfg.track_reid_colour
+                    && off(a, jb) + off(b, ja) < off(a, ja) + off(b, jb) + 0.25 * size
+                    && gated(a, jb)
+                    && gated(b, ja)
+                {
+                    det_of_track[a] = Some(jb);
+                    det_of_track[b] = Some(ja);
+                    track_of_det[ja] = Some(b);
+                    track_of_det[jb] = Some(a);
+                }
+            }
+        }
         // Stage 2: appearance-only re-identification of unmatched tracks (after occlusion, or a jump).
         let mut pairs = Vec::new();
         for (i, t) in self.active.iter().enumerate() {
