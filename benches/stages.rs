@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut seg = physlint::tracks::segment::Segmenter::new(&cfg, None).unwrap();
             for (i, p) in pairs.iter().enumerate() {
-                seg.segment(&frames[i + 1].0, p).unwrap();
+                seg.segment(&frames[i + 1].0, &frames[i + 1].1, p).unwrap();
             }
         })
     });
@@ -67,14 +67,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
             for (i, p) in pairs.iter().enumerate() {
-                tr.update(i + 1, &frames[i + 1].0, p).unwrap();
+                tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, p)
+                    .unwrap();
             }
             tr.finish()
         })
     });
     let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
     for (i, p) in pairs.iter().enumerate() {
-        tr.update(i + 1, &frames[i + 1].0, p).unwrap();
+        tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, p)
+            .unwrap();
     }
     let tracks = tr.finish();
     let ctx = Context {

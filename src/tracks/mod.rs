@@ -345,8 +345,15 @@ impl Tracker {
         t.lost = 0;
     }
 
-    /// Processes frame `frame` (BGR, analysis size) with the flow of the pair ending at it.
-    pub fn update(&mut self, frame: usize, bgr: &Mat, pair: &PairFlow) -> opencv::Result<()> {
+    /// Processes frame `frame` (BGR and its BGR2GRAY grey, analysis size) with the flow of the pair
+    /// ending at it.
+    pub fn update(
+        &mut self,
+        frame: usize,
+        bgr: &Mat,
+        gray: &Mat,
+        pair: &PairFlow,
+    ) -> opencv::Result<()> {
         let c = &pair.camera;
         let camera_still = c.dx.abs() < 0.5
             && c.dy.abs() < 0.5
@@ -362,7 +369,7 @@ impl Tracker {
                 self.done.push(t);
             }
         }
-        let (dets, _) = self.seg.segment(bgr, pair)?;
+        let (dets, _) = self.seg.segment(bgr, gray, pair)?;
         let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
         for t in self.active.iter_mut() {
             if let Some(o) = t.obs.last() {

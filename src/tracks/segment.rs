@@ -242,7 +242,13 @@ impl Segmenter {
     }
 
     /// Segments the current frame. `keep` marks pixels of tracked objects (never learnt into the plate).
-    pub fn segment(&mut self, bgr: &Mat, pair: &PairFlow) -> opencv::Result<(Vec<Detection>, Mat)> {
+    /// `gray` is `bgr` converted by OpenCV's BGR2GRAY (the frame the flow stage saw).
+    pub fn segment(
+        &mut self,
+        bgr: &Mat,
+        gray: &Mat,
+        pair: &PairFlow,
+    ) -> opencv::Result<(Vec<Detection>, Mat)> {
         let (w, h) = (bgr.cols(), bgr.rows());
         let size = Size::new(w, h);
         // Register the plate to this frame.
@@ -265,7 +271,7 @@ impl Segmenter {
             crate::flow::kth_smallest(&crate::flow::magnitude_bits(&resid), [resid.len() / 2]);
         let thr_m = self.cfg.seg_motion_px + 2.0 * median;
         // Flow is only evidence of motion where the image has structure; flat areas get smooth guesses.
-        let frame_edges = edge_strength(bgr)?;
+        let frame_edges = gray_edge_strength(gray)?;
         let textured = texture_mask(&frame_edges, self.cfg.seg_texture)?;
         let mut motion = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
         let mut anything_moves = false;
@@ -676,6 +682,11 @@ fn filled(motion: &Mat) -> opencv::Result<Mat> {
 fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
     let mut gray = Mat::default();
     imgproc::cvt_color_def(bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+    gray_edge_strength(&gray)
+}
+
+/// [`edge_strength`] of an image already converted to grey (OpenCV's BGR2GRAY).
+fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
     let (w, h) = (gray.cols() as usize, gray.rows() as usize);
     let mut out = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0))?;
     if w < 2 || h < 2 {
@@ -773,7 +784,9 @@ fn describe(
         &mask,
         &mut contours,
         imgproc::RETR_EXTERNAL,
-        imgproc::CHAIN_APPROX_NONE,
+        // Straight runs reduced to their ends: the hull and the defect depths (farthest points,
+        // which are run ends) are those of the full outline.
+        imgproc::CHAIN_APPROX_SIMPLE,
         Point::new(0, 0),
     )?;
     let (mut solidity, mut extremities) = (1.0, 0);
