@@ -140,10 +140,10 @@ fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
     let (h, w) = (m.rows() as usize, m.cols() as usize);
     // Checks the element type (2 x f32) before the bytes are read as floats.
     let _: &[Vec2f] = m.data_typed()?;
-    let v: Vec<f32> = m.data_bytes()?[..8 * h * w]
-        .chunks_exact(4)
-        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    // SAFETY: any bit pattern is an f32; the alignment is checked.
+    let (head, floats, _) = unsafe { m.data_bytes()?[..8 * h * w].align_to::<f32>() };
+    assert!(head.is_empty(), "flow data is f32-aligned");
+    let v = floats.to_vec();
     Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 

@@ -1,7 +1,7 @@
 //! Moving-object segmentation: residual (camera-compensated) flow plus the difference to a
 //! camera-registered background plate, cleaned by morphology and split into components.
 
-use super::morphology::{self, Op, ELLIPSE3, ELLIPSE5, ELLIPSE9, RECT3, RECT5};
+use super::morphology::{self, Op, ELLIPSE3, ELLIPSE5, ELLIPSE9, RECT5};
 use crate::config::Config;
 use crate::flow::PairFlow;
 use opencv::core::{Mat, Point, Rect, Scalar, Size, Vec3f, Vector, CV_32FC3, CV_8UC1};
@@ -736,13 +736,84 @@ fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
     Ok(out)
 }
 
-/// Mean of `edges` on the outline (mask minus its erosion) of a detection.
+/// Mean of `edges` on the outline (mask pixels with an unset 8-neighbour, outside the box unset:
+/// the mask minus its 3x3 erosion) of a detection, as OpenCV's masked `mean` computes it.
 fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
-    let er = morphology::apply(&d.mask, Op::Erode, RECT3, 1)?;
-    let mut ring = Mat::default();
-    opencv::core::subtract(&d.mask, &er, &mut ring, &opencv::core::no_array(), -1)?;
-    let roi = Mat::roi(edges, d.rect)?;
-    Ok(opencv::core::mean(&roi, &ring)?[0])
+    let mask = mask_bytes(&d.mask)?;
+    let (w, h) = (d.rect.width as usize, d.rect.height as usize);
+    let (ew, e) = (edges.cols() as usize, edges.data_bytes()?);
+    let (rx, ry) = (d.rect.x as usize, d.rect.y as usize);
+    let set = |x: usize, y: usize, dx: isize, dy: isize| {
+        let (xx, yy) = (x as isize + dx, y as isize + dy);
+        xx >= 0
+            && yy >= 0
+            && (xx as usize) < w
+            && (yy as usize) < h
+            && mask[yy as usize * w + xx as usize] != 0
+    };
+    let (mut sum, mut n) = (0u64, 0u64);
+    for y in 0..h {
+        for x in 0..w {
+            if mask[y * w + x] == 0 {
+                continue;
+            }
+            let inner = (-1..=1).all(|dy| (-1..=1).all(|dx| set(x, y, dx, dy)));
+            if !inner {
+                sum += e[(ry + y) * ew + rx + x] as u64;
+                n += 1;
+            }
+        }
+    }
+    Ok(scaled_mean(sum, n))
+}
+
+/// `sum / n` as OpenCV's `mean` rounds it (times the reciprocal); 0 for no pixels.
+fn scaled_mean(sum: u64, n: u64) -> f64 {
+    sum as f64 * if n > 0 { 1.0 / n as f64 } else { 0.0 }
+}
+
+/// The bytes of a mask Mat, row after row (copied only when the Mat is not continuous).
+fn mask_bytes(mask: &Mat) -> opencv::Result<std::borrow::Cow<'_, [u8]>> {
+    let (w, h) = (mask.cols() as usize, mask.rows() as usize);
+    if mask.is_continuous() {
+        return Ok(std::borrow::Cow::Borrowed(&mask.data_bytes()?[..w * h]));
+    }
+    let mut v = Vec::with_capacity(w * h);
+    for y in 0..h as i32 {
+        v.extend_from_slice(&mask.at_row::<u8>(y)?[..w]);
+    }
+    Ok(std::borrow::Cow::Owned(v))
+}
+
+/// Mean BGR colour of `bgr` under `mask` (inside `rect`) and the number of those pixels that are
+/// set in `motion`, as OpenCV's masked `mean` and `countNonZero` give them.
+fn colour_and_moving(
+    bgr: &Mat,
+    motion: &Mat,
+    rect: Rect,
+    mask: &Mat,
+) -> opencv::Result<([f64; 3], u64)> {
+    let m = mask_bytes(mask)?;
+    let (w, h) = (rect.width as usize, rect.height as usize);
+    let fw = bgr.cols() as usize;
+    let (c, mo) = (bgr.data_bytes()?, motion.data_bytes()?);
+    let (rx, ry) = (rect.x as usize, rect.y as usize);
+    let (mut sums, mut n, mut moving) = ([0u64; 3], 0u64, 0u64);
+    for y in 0..h {
+        let row = (ry + y) * fw + rx;
+        for x in 0..w {
+            if m[y * w + x] == 0 {
+                continue;
+            }
+            let p = row + x;
+            for (k, s) in sums.iter_mut().enumerate() {
+                *s += c[3 * p + k] as u64;
+            }
+            n += 1;
+            moving += (mo[p] & m[y * w + x] != 0) as u64;
+        }
+    }
+    Ok((sums.map(|s| scaled_mean(s, n)), moving))
 }
 
 /// Pixels near image structure: `edges` (see [`edge_strength`]) above `thr`, dilated by 2 px.
@@ -764,12 +835,8 @@ fn describe(
         rect.x as f64 + m.m10 / m.m00.max(1.0),
         rect.y as f64 + m.m01 / m.m00.max(1.0),
     );
-    let img = Mat::roi(bgr, rect)?;
-    let mean = opencv::core::mean(&img, &mask)?;
-    let mot = Mat::roi(motion, rect)?;
-    let mut both = Mat::default();
-    opencv::core::bitwise_and(&mot, &mask, &mut both, &opencv::core::no_array())?;
-    let moving_frac = opencv::core::count_non_zero(&both)? as f64 / area.max(1.0);
+    let (mean, moving) = colour_and_moving(bgr, motion, rect, &mask)?;
+    let moving_frac = moving as f64 / area.max(1.0);
     let mut hu = [0.0f64; 7];
     imgproc::hu_moments(m, &mut hu)?;
     let lg = |v: f64| {
@@ -1029,6 +1096,88 @@ mod tests {
                 assert_eq!(a.0[i] == 255, dd > 30.0);
                 assert_eq!(a.2[i], dd.min(255.0) as u16);
             }
+        }
+    }
+
+    #[test]
+    fn outline_and_colour_sums_match_opencv() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
+        let (w, h) = (40, 30);
+        let mut bgr =
+            Mat::new_rows_cols_with_default(h, w, opencv::core::CV_8UC3, Scalar::all(0.0)).unwrap();
+        rng.fill(bgr.data_bytes_mut().unwrap());
+        let mut edges = Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
+        rng.fill(edges.data_bytes_mut().unwrap());
+        let mut motion = Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
+        for v in motion.data_bytes_mut().unwrap() {
+            *v = if rng.gen_bool(0.5) { 255 } else { 0 };
+        }
+        for density in [0.3, 0.8, 1.0, 0.0] {
+            let rect = Rect::new(5, 4, 17, 11);
+            let mut mask =
+                Mat::new_rows_cols_with_default(11, 17, CV_8UC1, Scalar::all(0.0)).unwrap();
+            for v in mask.data_bytes_mut().unwrap() {
+                *v = if rng.gen_bool(density) { 255 } else { 0 };
+            }
+            // OpenCV's way: erosion, difference, masked mean; masked mean and AND + count.
+            let k = imgproc::get_structuring_element(
+                imgproc::MORPH_RECT,
+                Size::new(3, 3),
+                Point::new(-1, -1),
+            )
+            .unwrap();
+            let mut er = Mat::default();
+            imgproc::erode(
+                &mask,
+                &mut er,
+                &k,
+                Point::new(-1, -1),
+                1,
+                opencv::core::BORDER_CONSTANT,
+                Scalar::all(0.0),
+            )
+            .unwrap();
+            let mut ring = Mat::default();
+            opencv::core::subtract(&mask, &er, &mut ring, &opencv::core::no_array(), -1).unwrap();
+            let want_ring = opencv::core::mean(&Mat::roi(&edges, rect).unwrap(), &ring).unwrap()[0];
+            let want_colour = opencv::core::mean(&Mat::roi(&bgr, rect).unwrap(), &mask).unwrap();
+            let mut both = Mat::default();
+            opencv::core::bitwise_and(
+                &Mat::roi(&motion, rect).unwrap(),
+                &mask,
+                &mut both,
+                &opencv::core::no_array(),
+            )
+            .unwrap();
+            let want_moving = opencv::core::count_non_zero(&both).unwrap() as u64;
+            let d = Detection {
+                rect,
+                mask: mask.clone(),
+                area: 0.0,
+                cx: 0.0,
+                cy: 0.0,
+                colour: [0.0; 3],
+                moving_frac: 0.0,
+                solidity: 1.0,
+                extremities: 0,
+                hu: [0.0; 2],
+                faint: false,
+            };
+            assert_eq!(
+                outline_mean(&edges, &d).unwrap().to_bits(),
+                want_ring.to_bits(),
+                "{density}"
+            );
+            let (colour, moving) = colour_and_moving(&bgr, &motion, rect, &mask).unwrap();
+            for k in 0..3 {
+                assert_eq!(
+                    colour[k].to_bits(),
+                    want_colour[k].to_bits(),
+                    "{density} {k}"
+                );
+            }
+            assert_eq!(moving, want_moving);
         }
     }
 
