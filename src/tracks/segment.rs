@@ -395,7 +395,7 @@ impl Segmenter {
                     plate_edges = Some(edge_strength(&plate8)?);
                 }
                 let pe = plate_edges.as_ref().expect("just computed");
-                let (ef, ep) = (outline_mean(&frame_edges, &d)?, outline_mean(pe, &d)?);
+                let [ef, ep] = outline_means([&frame_edges, pe], &d)?;
                 if ep > 1.5 * ef + 4.0 {
                     self.absorb(bgr, d.rect, &d.mask)?;
                 } else {
@@ -736,35 +736,49 @@ fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
     Ok(out)
 }
 
-/// Mean of `edges` on the outline (mask pixels with an unset 8-neighbour, outside the box unset:
-/// the mask minus its 3x3 erosion) of a detection, as OpenCV's masked `mean` computes it.
-fn outline_mean(edges: &Mat, d: &Detection) -> opencv::Result<f64> {
+/// Means of each of `edges` on the outline (mask pixels with an unset 8-neighbour, outside the box
+/// unset: the mask minus its 3x3 erosion) of a detection, as OpenCV's masked `mean` computes them.
+fn outline_means<const N: usize>(edges: [&Mat; N], d: &Detection) -> opencv::Result<[f64; N]> {
     let mask = mask_bytes(&d.mask)?;
     let (w, h) = (d.rect.width as usize, d.rect.height as usize);
-    let (ew, e) = (edges.cols() as usize, edges.data_bytes()?);
-    let (rx, ry) = (d.rect.x as usize, d.rect.y as usize);
-    let set = |x: usize, y: usize, dx: isize, dy: isize| {
-        let (xx, yy) = (x as isize + dx, y as isize + dy);
-        xx >= 0
-            && yy >= 0
-            && (xx as usize) < w
-            && (yy as usize) < h
-            && mask[yy as usize * w + xx as usize] != 0
-    };
-    let (mut sum, mut n) = (0u64, 0u64);
+    // The mask with a one-pixel unset border, so every neighbour lookup is in bounds.
+    let pw = w + 2;
+    let mut padded = vec![0u8; pw * (h + 2)];
+    for (row, src) in padded
+        .chunks_exact_mut(pw)
+        .skip(1)
+        .zip(mask.chunks_exact(w.max(1)))
+    {
+        row[1..=w].copy_from_slice(src);
+    }
+    let mut ring = Vec::new();
     for y in 0..h {
+        let (up, mid, down) = (
+            &padded[y * pw..(y + 1) * pw],
+            &padded[(y + 1) * pw..(y + 2) * pw],
+            &padded[(y + 2) * pw..(y + 3) * pw],
+        );
         for x in 0..w {
-            if mask[y * w + x] == 0 {
+            if mid[x + 1] == 0 {
                 continue;
             }
-            let inner = (-1..=1).all(|dy| (-1..=1).all(|dx| set(x, y, dx, dy)));
+            let inner = up[x..x + 3]
+                .iter()
+                .chain(&mid[x..x + 3])
+                .chain(&down[x..x + 3])
+                .all(|&v| v != 0);
             if !inner {
-                sum += e[(ry + y) * ew + rx + x] as u64;
-                n += 1;
+                ring.push((d.rect.y as usize + y, d.rect.x as usize + x));
             }
         }
     }
-    Ok(scaled_mean(sum, n))
+    let mut out = [0.0; N];
+    for (o, e) in out.iter_mut().zip(edges) {
+        let (ew, b) = (e.cols() as usize, e.data_bytes()?);
+        let sum: u64 = ring.iter().map(|&(y, x)| b[y * ew + x] as u64).sum();
+        *o = scaled_mean(sum, ring.len() as u64);
+    }
+    Ok(out)
 }
 
 /// `sum / n` as OpenCV's `mean` rounds it (times the reciprocal); 0 for no pixels.
@@ -1165,7 +1179,7 @@ mod tests {
                 faint: false,
             };
             assert_eq!(
-                outline_mean(&edges, &d).unwrap().to_bits(),
+                outline_means([&edges], &d).unwrap()[0].to_bits(),
                 want_ring.to_bits(),
                 "{density}"
             );
