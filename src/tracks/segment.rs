@@ -1074,7 +1074,7 @@ mod tests {
     fn plate_difference_same_with_and_without_avx2() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let n = 1000;
+        let n = 1003;
         let frame: Vec<u8> = (0..3 * n).map(|_| rng.gen()).collect();
         let plate: Vec<f32> = (0..3 * n).map(|_| rng.gen_range(0.0..255.0)).collect();
         let known: Vec<u8> = (0..n)
