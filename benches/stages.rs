@@ -6,6 +6,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use opencv::core::{Mat, Point, Scalar};
 use opencv::imgproc;
+use opencv::prelude::*;
 use physlint::checks::{run_all, Calibration, Check, Context};
 use physlint::config::Config;
 use physlint::flow::{FlowEngine, PairFlow};
@@ -63,6 +64,31 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    let mask = {
+        let mut m =
+            Mat::new_rows_cols_with_default(240, 320, opencv::core::CV_8UC1, Scalar::all(0.0))
+                .unwrap();
+        for (i, v) in m.data_bytes_mut().unwrap().iter_mut().enumerate() {
+            let (x, y) = (i % 320, i / 320);
+            *v = if (x / 7 + y / 5) % 3 == 0 || (x * y) % 11 == 0 {
+                255
+            } else {
+                0
+            };
+        }
+        m
+    };
+    c.bench_function(
+        "morphology: open 3 + close 5 + dilate 5 x2, 320x240 mask",
+        |b| {
+            use physlint::tracks::morphology::{apply, Op, ELLIPSE3, ELLIPSE5};
+            b.iter(|| {
+                let o = apply(&mask, Op::Open, ELLIPSE3, 1).unwrap();
+                let c = apply(&o, Op::Close, ELLIPSE5, 1).unwrap();
+                apply(&c, Op::Dilate, ELLIPSE5, 2).unwrap()
+            })
+        },
+    );
     c.bench_function("tracker: 39 updates (segment + associate) 320x240", |b| {
         b.iter(|| {
             let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
