@@ -395,3 +395,57 @@ fn real_camera_clips_are_not_flagged() {
     .iter()
     .all(|s| (0.0..=1.0).contains(s))));
 }
+
+/// A video too long to keep in memory is decoded once, its frames spilled to a temporary file
+/// for the second pass; the results equal decoding it twice (`PHYSLINT_SPILL_BYTES=0`).
+#[test]
+fn a_long_video_read_back_from_its_spill_file_gives_the_results_of_decoding_it_twice() {
+    let d = tempfile::tempdir().unwrap();
+    let clips = d.path().join("clips");
+    // 240 frames of 320x240 are 74 MB with grey: over the 64 MB kept in memory.
+    let (code, err) = physlint(&[
+        "synth",
+        "--count",
+        "1",
+        "--seed",
+        "11",
+        "--frames",
+        "240",
+        "--size",
+        "320x240",
+        "--out",
+        clips.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let scan = |out: &std::path::Path, spill: &str| {
+        let out_s = out.to_str().unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_physlint"))
+            .args([
+                "scan",
+                "--quiet",
+                "--no-report",
+                "--out",
+                out_s,
+                clips.to_str().unwrap(),
+            ])
+            .env("PHYSLINT_SPILL_BYTES", spill)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let (once, twice) = (d.path().join("once"), d.path().join("twice"));
+    scan(&once, "1000000000");
+    scan(&twice, "0");
+    for f in ["frames.csv", "tracks.csv", "events.csv", "videos.csv"] {
+        let a = std::fs::read_to_string(once.join(f)).unwrap();
+        let b = std::fs::read_to_string(twice.join(f)).unwrap();
+        assert_eq!(a, b, "{f}");
+    }
+    let frames: Vec<physlint::results::FrameRow> = read(&once.join("frames.csv"));
+    assert_eq!(frames.len(), 239, "one row per frame pair");
+}

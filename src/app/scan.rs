@@ -77,6 +77,98 @@ pub fn deadline(limit: Option<std::time::Duration>) -> Option<(Instant, f64)> {
 /// A video whose frames at analysis size fit in this many bytes is decoded once, not twice.
 pub const DECODE_ONCE_BYTES: u64 = 64 << 20;
 
+/// Most bytes of analysis-size BGR frames a long video may write to a temporary file so that it
+/// is decoded once (see [`Spill`]).
+pub const SPILL_BYTES: u64 = 1 << 30;
+
+/// [`SPILL_BYTES`], or the environment's `PHYSLINT_SPILL_BYTES` (0: always decode long videos
+/// twice, writing nothing to the temporary folder).
+fn spill_bytes() -> u64 {
+    std::env::var("PHYSLINT_SPILL_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(SPILL_BYTES)
+}
+
+/// Pass 1's frames of a video too long to keep in memory, in an anonymous temporary file (gone
+/// when closed) for pass 2 to read back instead of decoding the video a second time.
+struct Spill {
+    file: std::io::BufWriter<std::fs::File>,
+    frames: u64,
+    size: (i32, i32),
+}
+
+impl Spill {
+    /// None when no temporary file can be made.
+    fn new() -> Option<Spill> {
+        Some(Spill {
+            file: std::io::BufWriter::with_capacity(1 << 20, tempfile::tempfile().ok()?),
+            frames: 0,
+            size: (0, 0),
+        })
+    }
+
+    /// Appends a frame: index, time and the BGR bytes (every frame has the first one's size).
+    fn write(&mut self, f: &video::Frame) -> std::io::Result<()> {
+        use opencv::prelude::*;
+        use std::io::Write;
+        let size = (f.bgr.cols(), f.bgr.rows());
+        if self.frames == 0 {
+            self.size = size;
+        }
+        let bytes = f.bgr.data_bytes().map_err(std::io::Error::other)?;
+        if size != self.size
+            || !f.bgr.is_continuous()
+            || bytes.len() != (size.0 * size.1 * 3) as usize
+        {
+            return Err(std::io::Error::other("frame of another size or layout"));
+        }
+        self.file.write_all(&(f.index as u64).to_le_bytes())?;
+        self.file.write_all(&f.time_s.to_le_bytes())?;
+        self.file.write_all(bytes)?;
+        self.frames += 1;
+        Ok(())
+    }
+
+    /// The frames in order, as the decoder gave them (grey made from BGR as the decoder makes it).
+    fn into_frames(
+        self,
+    ) -> std::io::Result<impl Iterator<Item = std::result::Result<video::Frame, String>>> {
+        use std::io::{Read, Seek};
+        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        let mut r = std::io::BufReader::with_capacity(1 << 20, file);
+        let (w, h) = self.size;
+        Ok((0..self.frames).map(move |_| {
+            let read = |r: &mut std::io::BufReader<std::fs::File>| -> std::result::Result<video::Frame, String> {
+                use opencv::prelude::*;
+                let (mut i, mut t) = ([0u8; 8], [0u8; 8]);
+                r.read_exact(&mut i).map_err(|e| format!("temporary frame file: {e}"))?;
+                r.read_exact(&mut t).map_err(|e| format!("temporary frame file: {e}"))?;
+                let mut bgr = opencv::core::Mat::new_rows_cols_with_default(
+                    h,
+                    w,
+                    opencv::core::CV_8UC3,
+                    opencv::core::Scalar::all(0.0),
+                )
+                .map_err(|e| e.to_string())?;
+                r.read_exact(bgr.data_bytes_mut().map_err(|e| e.to_string())?)
+                    .map_err(|e| format!("temporary frame file: {e}"))?;
+                let mut gray = opencv::core::Mat::default();
+                opencv::imgproc::cvt_color_def(&bgr, &mut gray, opencv::imgproc::COLOR_BGR2GRAY)
+                    .map_err(|e| e.to_string())?;
+                Ok(video::Frame {
+                    index: u64::from_le_bytes(i) as usize,
+                    time_s: f64::from_le_bytes(t),
+                    bgr,
+                    gray,
+                })
+            };
+            read(&mut r)
+        }))
+    }
+}
+
 /// Width of the frames kept for evidence pictures (narrower videos keep their size).
 pub const EVIDENCE_WIDTH: u32 = 480;
 
@@ -176,17 +268,23 @@ pub fn analyse(
     let video_name = path.to_string_lossy().to_string();
     // Pass 1: frames sampled across the video give the background plate (static cameras). A
     // short video is decoded once: all its frames are kept for pass 2. A longer one is decoded
-    // twice, pass 1 stepping over all but the sampled frames, so memory stays flat.
+    // once too when its frames fit SPILL_BYTES: pass 1 writes them to an anonymous temporary file
+    // that pass 2 reads back. Beyond that (or if the file cannot be written) it is decoded twice,
+    // pass 1 stepping over all but the sampled frames. Memory stays flat either way.
     let fits = |info: &video::VideoInfo| {
         let bytes = info.analysis_width as u64 * info.analysis_height as u64 * 4;
         info.frame_count_hint > 0 && info.frame_count_hint * bytes <= DECODE_ONCE_BYTES
+    };
+    let spills = move |info: &video::VideoInfo| {
+        let bytes = info.analysis_width as u64 * info.analysis_height as u64 * 3;
+        !fits(info) && info.frame_count_hint > 0 && info.frame_count_hint * bytes <= spill_bytes()
     };
     let sample = |i: usize, hint: u64| {
         let stride = (hint.max(1) as usize / PLATE_SAMPLES).max(1);
         (i / stride < PLATE_SAMPLES).then_some(i.is_multiple_of(stride))
     };
     let keep: video::Keep = Box::new(move |i, info| {
-        if fits(info) {
+        if fits(info) || spills(info) {
             Some(true)
         } else {
             sample(i, info.frame_count_hint)
@@ -194,6 +292,11 @@ pub fn analyse(
     });
     let probe = video::open_some(input, cfg, fps, Some(keep))?;
     let mut cache: Option<Vec<video::Frame>> = fits(&probe.info).then(Vec::new);
+    let mut spill: Option<Spill> = if spills(&probe.info) {
+        Spill::new()
+    } else {
+        None
+    };
     // Plate samples: frame indices and frames (copied only when the frame also goes to the cache).
     let (mut sample_idx, mut mats) = (Vec::new(), Vec::new());
     for item in (Timed {
@@ -214,16 +317,28 @@ pub fn analyse(
             if c.len() as u64 > 2 * probe.info.frame_count_hint + 16 {
                 cache = None;
             }
-        } else if sampled {
-            mats.push(f.bgr);
+        } else {
+            if let Some(sp) = spill.as_mut() {
+                // The container under-declared its frames, or the disk said no: decode twice.
+                if sp.frames > 2 * probe.info.frame_count_hint + 16 || sp.write(&f).is_err() {
+                    spill = None;
+                }
+            }
+            if sampled {
+                mats.push(f.bgr);
+            }
         }
     }
+    let spilled = match spill.map(|sp| sp.into_frames()) {
+        Some(Ok(frames)) => Some(frames),
+        _ => None,
+    };
     let plate = median_plate(&mats, cfg.seg_plate_diff)?;
     let (info, frames_in): (
         video::VideoInfo,
         Box<dyn Iterator<Item = std::result::Result<video::Frame, String>>>,
-    ) = match cache {
-        Some(c) => {
+    ) = match (cache, spilled) {
+        (Some(c), _) => {
             let limit = until;
             (
                 probe.info.clone(),
@@ -235,7 +350,19 @@ pub fn analyse(
                 })),
             )
         }
-        None => {
+        (None, Some(frames)) => {
+            let limit = until;
+            (
+                probe.info.clone(),
+                Box::new(frames.map(move |f| match limit {
+                    Some((d, l)) if Instant::now() >= d => {
+                        Err(format!("timed out after {l} s (--timeout-per-video)"))
+                    }
+                    _ => f,
+                })),
+            )
+        }
+        (None, None) => {
             let stream = video::open(input, cfg, fps)?;
             let info = stream.info.clone();
             let rx = stream.frames;
