@@ -299,8 +299,7 @@ impl Segmenter {
             let f = fg.data_bytes_mut()?;
             let thr = self.cfg.seg_plate_diff;
             // Per pixel: its largest channel difference to the plate, truncated to 0..=255, or 256
-            // where the plate is unknown (kept out of the histogram). Two passes, so the first
-            // one vectorises.
+            // where the plate is unknown (kept out of the histogram), then the histogram.
             let mut level = vec![0u16; f.len()];
             plate_difference(
                 PlateInputs {
@@ -509,36 +508,6 @@ struct PlateInputs<'a> {
 /// exceeds `thr` (else 0), `low` = 255 where it exceeds `FAINT * thr`, and `level` = the difference
 /// truncated to 0..=255; elsewhere `fg` is left alone, `low` is 0 and `level` is 256.
 fn plate_difference(inp: PlateInputs, fg: &mut [u8], low: &mut [u8], level: &mut [u16], thr: f32) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        /// The same loop compiled for AVX2, whose shuffles let it vectorise (same IEEE results).
-        #[target_feature(enable = "avx2")]
-        unsafe fn avx2(
-            inp: PlateInputs,
-            fg: &mut [u8],
-            low: &mut [u8],
-            level: &mut [u16],
-            thr: f32,
-        ) {
-            plate_difference_portable(inp, fg, low, level, thr)
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU has AVX2.
-            return unsafe { avx2(inp, fg, low, level, thr) };
-        }
-    }
-    plate_difference_portable(inp, fg, low, level, thr)
-}
-
-/// [`plate_difference`] for any CPU.
-#[inline(always)]
-fn plate_difference_portable(
-    inp: PlateInputs,
-    fg: &mut [u8],
-    low: &mut [u8],
-    level: &mut [u16],
-    thr: f32,
-) {
     let px = inp.frame.chunks_exact(3).zip(inp.plate.chunks_exact(3));
     let out = fg.iter_mut().zip(low.iter_mut()).zip(level.iter_mut());
     for (((c, pl), &vb), ((f, l), lv)) in px.zip(inp.known).zip(out) {
@@ -1069,9 +1038,10 @@ mod tests {
         assert_eq!(ours.data_bytes().unwrap(), sum.data_bytes().unwrap());
     }
 
-    /// The blocked median is the rank-len/2 element at every position, for odd and even counts.
+    /// Known pixels: foreground above the threshold and the truncated level; unknown ones keep
+    /// their foreground value and sit outside the histogram.
     #[test]
-    fn plate_difference_same_with_and_without_avx2() {
+    fn plate_difference_marks_known_pixels_and_leaves_the_rest() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let n = 1003;
@@ -1083,22 +1053,14 @@ mod tests {
         let fg0: Vec<u8> = (0..n)
             .map(|_| if rng.gen_bool(0.5) { 255 } else { 0 })
             .collect();
-        let run = |portable: bool| {
-            let (mut fg, mut low, mut level) = (fg0.clone(), vec![7u8; n], vec![0u16; n]);
-            let inp = PlateInputs {
-                frame: &frame,
-                plate: &plate,
-                known: &known,
-            };
-            if portable {
-                plate_difference_portable(inp, &mut fg, &mut low, &mut level, 30.0);
-            } else {
-                plate_difference(inp, &mut fg, &mut low, &mut level, 30.0);
-            }
-            (fg, low, level)
+        let (mut fg, mut low, mut level) = (fg0.clone(), vec![7u8; n], vec![0u16; n]);
+        let inp = PlateInputs {
+            frame: &frame,
+            plate: &plate,
+            known: &known,
         };
-        let (a, b) = (run(true), run(false));
-        assert_eq!(a, b);
+        plate_difference(inp, &mut fg, &mut low, &mut level, 30.0);
+        let a = (fg, low, level);
         // Unknown pixels keep their foreground value and sit outside the histogram.
         for i in 0..n {
             if known[i] == 0 {
@@ -1113,6 +1075,8 @@ mod tests {
         }
     }
 
+    /// The outline mean, mean colour and moving share equal OpenCV's erode / subtract / masked
+    /// mean and AND / countNonZero, to the bit.
     #[test]
     fn outline_and_colour_sums_match_opencv() {
         use rand::{Rng, SeedableRng};
@@ -1195,6 +1159,7 @@ mod tests {
         }
     }
 
+    /// The blocked median is the rank-len/2 element at every position, for odd and even counts.
     #[test]
     fn median_bytes_matches_a_sort() {
         let mut seed = 7u32;
