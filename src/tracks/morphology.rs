@@ -45,15 +45,7 @@ pub fn apply(
     iterations: usize,
 ) -> opencv::Result<Mat> {
     let (w, h) = (src.cols() as usize, src.rows() as usize);
-    let mut img = if src.is_continuous() {
-        src.data_bytes()?[..w * h].to_vec()
-    } else {
-        let mut v = Vec::with_capacity(w * h);
-        for y in 0..h as i32 {
-            v.extend_from_slice(&src.at_row::<u8>(y)?[..w]);
-        }
-        v
-    };
+    let mut img = bytes(src)?.into_owned();
     let steps: &[bool] = match op {
         Op::Dilate => &[true],
         Op::Erode => &[false],
@@ -76,6 +68,20 @@ pub fn apply(
     Ok(out)
 }
 
+/// The pixels of an 8-bit single-channel image (a mask), row after row; copied only when its
+/// rows are not contiguous (a view into a larger image).
+pub fn bytes(src: &impl MatTraitConst) -> opencv::Result<std::borrow::Cow<'_, [u8]>> {
+    let (w, h) = (src.cols() as usize, src.rows() as usize);
+    if src.is_continuous() {
+        return Ok(std::borrow::Cow::Borrowed(&src.data_bytes()?[..w * h]));
+    }
+    let mut v = Vec::with_capacity(w * h);
+    for y in 0..h as i32 {
+        v.extend_from_slice(&src.at_row::<u8>(y)?[..w]);
+    }
+    Ok(std::borrow::Cow::Owned(v))
+}
+
 /// One dilation (max) or erosion (min) of a `w` x `h` image.
 fn pass<const DILATE: bool>(src: &[u8], w: usize, h: usize, e: Element) -> Vec<u8> {
     #[inline(always)]
@@ -87,7 +93,6 @@ fn pass<const DILATE: bool>(src: &[u8], w: usize, h: usize, e: Element) -> Vec<u
         }
     }
     let op = op::<DILATE>;
-    let dilate = DILATE;
     let mut out = vec![0u8; w * h];
     if w == 0 || h == 0 {
         return out;
@@ -129,7 +134,7 @@ fn pass<const DILATE: bool>(src: &[u8], w: usize, h: usize, e: Element) -> Vec<u
         for (i, &k) in e.0.iter().enumerate() {
             let yy = y as isize + i as isize - r as isize;
             if yy < 0 || yy >= h as isize {
-                if dilate {
+                if DILATE {
                     continue;
                 }
                 // A zero row outside the image erodes the whole output row.

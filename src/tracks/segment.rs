@@ -708,7 +708,7 @@ fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
 /// Means of each of `edges` on the outline (mask pixels with an unset 8-neighbour, outside the box
 /// unset: the mask minus its 3x3 erosion) of a detection, as OpenCV's masked `mean` computes them.
 fn outline_means<const N: usize>(edges: [&Mat; N], d: &Detection) -> opencv::Result<[f64; N]> {
-    let mask = mask_bytes(&d.mask)?;
+    let mask = morphology::bytes(&d.mask)?;
     let (w, h) = (d.rect.width as usize, d.rect.height as usize);
     // The mask with a one-pixel unset border, so every neighbour lookup is in bounds.
     let pw = w + 2;
@@ -755,19 +755,6 @@ fn scaled_mean(sum: u64, n: u64) -> f64 {
     sum as f64 * if n > 0 { 1.0 / n as f64 } else { 0.0 }
 }
 
-/// The bytes of a mask Mat, row after row (copied only when the Mat is not continuous).
-fn mask_bytes(mask: &Mat) -> opencv::Result<std::borrow::Cow<'_, [u8]>> {
-    let (w, h) = (mask.cols() as usize, mask.rows() as usize);
-    if mask.is_continuous() {
-        return Ok(std::borrow::Cow::Borrowed(&mask.data_bytes()?[..w * h]));
-    }
-    let mut v = Vec::with_capacity(w * h);
-    for y in 0..h as i32 {
-        v.extend_from_slice(&mask.at_row::<u8>(y)?[..w]);
-    }
-    Ok(std::borrow::Cow::Owned(v))
-}
-
 /// Mean BGR colour of `bgr` under `mask` (inside `rect`) and the number of those pixels that are
 /// set in `motion`, as OpenCV's masked `mean` and `countNonZero` give them.
 fn colour_and_moving(
@@ -776,7 +763,7 @@ fn colour_and_moving(
     rect: Rect,
     mask: &Mat,
 ) -> opencv::Result<([f64; 3], u64)> {
-    let m = mask_bytes(mask)?;
+    let m = morphology::bytes(mask)?;
     let (w, h) = (rect.width as usize, rect.height as usize);
     let fw = bgr.cols() as usize;
     let (c, mo) = (bgr.data_bytes()?, motion.data_bytes()?);
