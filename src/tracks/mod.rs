@@ -215,6 +215,21 @@ pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     }
 }
 
+/// Exchanges the detections linked to tracks `a` and `b` (both linked).
+fn swap_links(
+    det_of_track: &mut [Option<usize>],
+    track_of_det: &mut [Option<usize>],
+    a: usize,
+    b: usize,
+) {
+    let (Some(ja), Some(jb)) = (det_of_track[a], det_of_track[b]) else {
+        return;
+    };
+    det_of_track.swap(a, b);
+    track_of_det[ja] = Some(b);
+    track_of_det[jb] = Some(a);
+}
+
 fn colour_dist(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
@@ -455,6 +470,12 @@ impl Tracker {
             let (_, px, py) = preds[i];
             ((dets[j].cx - px).powi(2) + (dets[j].cy - py).powi(2)).sqrt()
         };
+        // The larger of two tracks' whole-object sizes (px), 0 when either is unknown.
+        let pair_size = |a: usize, b: usize| {
+            typicals[a]
+                .zip(typicals[b])
+                .map_or(0.0, |(x, y)| x.1.max(y.1).sqrt())
+        };
         for a in 0..nt {
             for b in a + 1..nt {
                 let (Some(ja), Some(jb)) = (det_of_track[a], det_of_track[b]) else {
@@ -465,9 +486,7 @@ impl Tracker {
                 else {
                     continue;
                 };
-                let size = typicals[a]
-                    .zip(typicals[b])
-                    .map_or(0.0, |(x, y)| x.1.max(y.1).sqrt());
+                let size = pair_size(a, b);
                 // One blob is far from its track's size (2.5x), both fit better swapped (by 1.5x
                 // between them), and the swap costs no more than an object size in position.
                 if aa.max(bb) > 2.5f64.ln()
@@ -478,10 +497,7 @@ impl Tracker {
                     && gated(a, jb)
                     && gated(b, ja)
                 {
-                    det_of_track[a] = Some(jb);
-                    det_of_track[b] = Some(ja);
-                    track_of_det[ja] = Some(b);
-                    track_of_det[jb] = Some(a);
+                    swap_links(&mut det_of_track, &mut track_of_det, a, b);
                 }
             }
         }
@@ -491,7 +507,6 @@ impl Tracker {
         // clearly better (by a quarter of the re-identification colour tolerance), the returning
         // track's colour fits its new blob, and the swap moves neither far from where it was going.
         let look = |i: usize| typicals[i].map(|(c, _)| c);
-        let look_size = |i: usize| typicals[i].map_or(0.0, |(_, full)| full.sqrt());
         for a in 0..nt {
             for b in 0..nt {
                 if a == b || self.active[b].lost == 0 || self.active[a].lost > 0 {
@@ -504,17 +519,14 @@ impl Tracker {
                 };
                 let fit = |c: [f64; 3], j: usize| colour_dist(c, dets[j].colour);
                 let (now, swapped) = (fit(ca, ja) + fit(cb, jb), fit(ca, jb) + fit(cb, ja));
-                let size = look_size(a).max(look_size(b));
+                let size = pair_size(a, b);
                 if now - swapped > 0.25 * self.cfg.track_reid_colour
                     && fit(cb, ja) < self.cfg.track_reid_colour
                     && off(a, jb) + off(b, ja) < off(a, ja) + off(b, jb) + 0.25 * size
                     && gated(a, jb)
                     && gated(b, ja)
                 {
-                    det_of_track[a] = Some(jb);
-                    det_of_track[b] = Some(ja);
-                    track_of_det[ja] = Some(b);
-                    track_of_det[jb] = Some(a);
+                    swap_links(&mut det_of_track, &mut track_of_det, a, b);
                 }
             }
         }
