@@ -6,28 +6,23 @@ use physlint::results::TrackRow;
 use physlint::synth::ObjectRow;
 use std::collections::BTreeSet;
 
-/// The default suite's first 17 clips include two walkers passing behind an occluder (clips 0 and
-/// 16; in clip 16 a still remnant at the occluder's edge used to hold on to the track). Each must
-/// come out of the occlusion with the id it had going in.
-#[test]
-fn objects_keep_their_id_behind_an_occluder() {
+/// Renders the first `count` clips of the default synth suite and scans the `names` among them:
+/// their object truth and track rows.
+fn suite_tracks(count: usize, names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>) {
     let d = tempfile::tempdir().unwrap();
     let clips = d.path().join("clips");
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synth_suite.json");
+    let count = count.to_string();
     let (code, err) = physlint(&[
         "synth",
         "--suite",
         suite,
         "--count",
-        "17",
+        &count,
         "--out",
         clips.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    let names = [
-        "clip_0000_clean_occluder.mp4",
-        "clip_0016_clean_occluder.mp4",
-    ];
     let out = d.path().join("scan");
     let mut args = vec![
         "scan",
@@ -47,7 +42,19 @@ fn objects_keep_their_id_behind_an_occluder() {
         .into_iter()
         .filter(|o| names.contains(&o.clip.as_str()))
         .collect();
-    let tracks: Vec<TrackRow> = read(&out.join("tracks.csv"));
+    (truth, read(&out.join("tracks.csv")))
+}
+
+/// The default suite's first 17 clips include two walkers passing behind an occluder (clips 0 and
+/// 16; in clip 16 a still remnant at the occluder's edge used to hold on to the track). Each must
+/// come out of the occlusion with the id it had going in.
+#[test]
+fn objects_keep_their_id_behind_an_occluder() {
+    let names = [
+        "clip_0000_clean_occluder.mp4",
+        "clip_0016_clean_occluder.mp4",
+    ];
+    let (truth, tracks) = suite_tracks(17, &names);
     let occluder: BTreeSet<String> = names.iter().map(|n| n.to_string()).collect();
     let r = physlint::eval::tracking::evaluate(&truth, &tracks, &occluder);
     assert!(r.occlusions >= 2, "{r:?}");
@@ -61,36 +68,7 @@ fn objects_keep_their_id_behind_an_occluder() {
 /// overlap alone favours the swap; the colours decide).
 #[test]
 fn a_walker_parting_from_a_merge_after_an_occlusion_gets_its_id_back() {
-    let d = tempfile::tempdir().unwrap();
-    let clips = d.path().join("clips");
-    let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synth_suite.json");
-    let (code, err) = physlint(&[
-        "synth",
-        "--suite",
-        suite,
-        "--count",
-        "81",
-        "--out",
-        clips.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let name = "clip_0080_clean_occluder.mp4";
-    let out = d.path().join("scan");
-    let clip = clips.join(name);
-    let (code, err) = physlint(&[
-        "scan",
-        "--quiet",
-        "--no-report",
-        "--out",
-        out.to_str().unwrap(),
-        clip.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let truth: Vec<ObjectRow> = read::<ObjectRow>(&clips.join("objects.csv"))
-        .into_iter()
-        .filter(|o| o.clip == name)
-        .collect();
-    let tracks: Vec<TrackRow> = read(&out.join("tracks.csv"));
+    let (truth, tracks) = suite_tracks(81, &["clip_0080_clean_occluder.mp4"]);
     // The visible track whose centre is nearest the object's, within 10 px.
     let id_at = |object: u32, frame: usize| {
         let o = truth
