@@ -130,43 +130,40 @@ impl Spill {
         Ok(())
     }
 
-    /// The frames in order, as the decoder gave them (grey made from BGR as the decoder makes it).
+    /// The frames in order, as the decoder gave them.
     fn into_frames(
         self,
     ) -> std::io::Result<impl Iterator<Item = std::result::Result<video::Frame, String>>> {
-        use std::io::{Read, Seek};
+        use std::io::Seek;
         let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
         file.seek(std::io::SeekFrom::Start(0))?;
         let mut r = std::io::BufReader::with_capacity(1 << 20, file);
-        let (w, h) = self.size;
-        Ok((0..self.frames).map(move |_| {
-            let read = |r: &mut std::io::BufReader<std::fs::File>| -> std::result::Result<video::Frame, String> {
-                use opencv::prelude::*;
-                let (mut i, mut t) = ([0u8; 8], [0u8; 8]);
-                r.read_exact(&mut i).map_err(|e| format!("temporary frame file: {e}"))?;
-                r.read_exact(&mut t).map_err(|e| format!("temporary frame file: {e}"))?;
-                let mut bgr = opencv::core::Mat::new_rows_cols_with_default(
-                    h,
-                    w,
-                    opencv::core::CV_8UC3,
-                    opencv::core::Scalar::all(0.0),
-                )
-                .map_err(|e| e.to_string())?;
-                r.read_exact(bgr.data_bytes_mut().map_err(|e| e.to_string())?)
-                    .map_err(|e| format!("temporary frame file: {e}"))?;
-                let mut gray = opencv::core::Mat::default();
-                opencv::imgproc::cvt_color_def(&bgr, &mut gray, opencv::imgproc::COLOR_BGR2GRAY)
-                    .map_err(|e| e.to_string())?;
-                Ok(video::Frame {
-                    index: u64::from_le_bytes(i) as usize,
-                    time_s: f64::from_le_bytes(t),
-                    bgr,
-                    gray,
-                })
-            };
-            read(&mut r)
-        }))
+        let size = self.size;
+        Ok((0..self.frames).map(move |_| read_spilled(&mut r, size)))
     }
+}
+
+/// The next frame of a spill file (see [`Spill::write`]).
+fn read_spilled(
+    r: &mut impl std::io::Read,
+    (w, h): (i32, i32),
+) -> std::result::Result<video::Frame, String> {
+    use opencv::prelude::*;
+    let io = |e: std::io::Error| format!("temporary frame file: {e}");
+    let (mut i, mut t) = ([0u8; 8], [0u8; 8]);
+    r.read_exact(&mut i).map_err(io)?;
+    r.read_exact(&mut t).map_err(io)?;
+    let mut bgr = opencv::core::Mat::new_rows_cols_with_default(
+        h,
+        w,
+        opencv::core::CV_8UC3,
+        opencv::core::Scalar::all(0.0),
+    )
+    .map_err(|e| e.to_string())?;
+    r.read_exact(bgr.data_bytes_mut().map_err(|e| e.to_string())?)
+        .map_err(io)?;
+    video::Frame::from_bgr(u64::from_le_bytes(i) as usize, f64::from_le_bytes(t), bgr)
+        .map_err(|e| e.to_string())
 }
 
 /// Width of the frames kept for evidence pictures (narrower videos keep their size).

@@ -174,14 +174,21 @@ fn prepare(raw: &Mat, size: Size, index: usize, fps: f64) -> opencv::Result<Fram
     } else {
         shrink(raw, size)?
     };
-    let mut gray = Mat::default();
-    imgproc::cvt_color_def(&bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
-    Ok(Frame {
-        index,
-        time_s: index as f64 / fps,
-        bgr,
-        gray,
-    })
+    Frame::from_bgr(index, index as f64 / fps, bgr)
+}
+
+impl Frame {
+    /// A frame from its analysis-size BGR picture; the grey one is made from it.
+    pub fn from_bgr(index: usize, time_s: f64, bgr: Mat) -> opencv::Result<Frame> {
+        let mut gray = Mat::default();
+        imgproc::cvt_color_def(&bgr, &mut gray, imgproc::COLOR_BGR2GRAY)?;
+        Ok(Frame {
+            index,
+            time_s,
+            bgr,
+            gray,
+        })
+    }
 }
 
 fn open_capture(path: &Path) -> Result<videoio::VideoCapture> {
