@@ -53,11 +53,7 @@ impl Iterator for Timed<'_> {
         let Some((d, limit)) = self.deadline else {
             return self.rx.recv().ok();
         };
-        let timed_out = || {
-            Some(Err(format!(
-                "timed out after {limit} s (--timeout-per-video)"
-            )))
-        };
+        let timed_out = || Some(Err(timed_out_after(limit)));
         if Instant::now() >= d {
             return timed_out();
         }
@@ -67,6 +63,11 @@ impl Iterator for Timed<'_> {
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => None,
         }
     }
+}
+
+/// The error of a video that ran past `--timeout-per-video` (`limit` s).
+fn timed_out_after(limit: f64) -> String {
+    format!("timed out after {limit} s (--timeout-per-video)")
 }
 
 /// A deadline `limit` from now, with the limit in seconds for messages.
@@ -272,9 +273,10 @@ pub fn analyse(
         let bytes = info.analysis_width as u64 * info.analysis_height as u64 * 4;
         info.frame_count_hint > 0 && info.frame_count_hint * bytes <= DECODE_ONCE_BYTES
     };
+    let spill_limit = spill_bytes();
     let spills = move |info: &video::VideoInfo| {
         let bytes = info.analysis_width as u64 * info.analysis_height as u64 * 3;
-        !fits(info) && info.frame_count_hint > 0 && info.frame_count_hint * bytes <= spill_bytes()
+        !fits(info) && info.frame_count_hint > 0 && info.frame_count_hint * bytes <= spill_limit
     };
     let sample = |i: usize, hint: u64| {
         let stride = (hint.max(1) as usize / PLATE_SAMPLES).max(1);
@@ -326,40 +328,29 @@ pub fn analyse(
             }
         }
     }
-    let spilled = match spill.map(|sp| sp.into_frames()) {
-        Some(Ok(frames)) => Some(frames),
-        _ => None,
-    };
+    // Pass 2 reads the frames kept in memory or spilled to disk, when pass 1 kept them.
+    let kept: Option<Box<dyn Iterator<Item = std::result::Result<video::Frame, String>>>> =
+        match (cache, spill.map(|sp| sp.into_frames())) {
+            (Some(c), _) => Some(Box::new(c.into_iter().map(Ok))),
+            (None, Some(Ok(frames))) => Some(Box::new(frames)),
+            _ => None,
+        };
     let plate = median_plate(&mats, cfg.seg_plate_diff)?;
     let (info, frames_in): (
         video::VideoInfo,
         Box<dyn Iterator<Item = std::result::Result<video::Frame, String>>>,
-    ) = match (cache, spilled) {
-        (Some(c), _) => {
-            let limit = until;
-            (
-                probe.info.clone(),
-                Box::new(c.into_iter().map(move |f| match limit {
-                    Some((d, l)) if Instant::now() >= d => {
-                        Err(format!("timed out after {l} s (--timeout-per-video)"))
-                    }
-                    _ => Ok(f),
-                })),
-            )
-        }
-        (None, Some(frames)) => {
+    ) = match kept {
+        Some(frames) => {
             let limit = until;
             (
                 probe.info.clone(),
                 Box::new(frames.map(move |f| match limit {
-                    Some((d, l)) if Instant::now() >= d => {
-                        Err(format!("timed out after {l} s (--timeout-per-video)"))
-                    }
+                    Some((d, l)) if Instant::now() >= d => Err(timed_out_after(l)),
                     _ => f,
                 })),
             )
         }
-        (None, None) => {
+        None => {
             let stream = video::open(input, cfg, fps)?;
             let info = stream.info.clone();
             let rx = stream.frames;
