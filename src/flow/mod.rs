@@ -11,14 +11,47 @@ pub mod camera;
 pub use camera::CameraMotion;
 
 use crate::config::{Config, FlowPreset};
-use ndarray::Array3;
+use ndarray::ArrayView3;
 use opencv::core::{Mat, Ptr, Vec2f};
 use opencv::prelude::*;
 use opencv::video;
 use serde::Serialize;
 
-/// A dense flow field, shape (height, width, 2), in analysis px/frame: `[y, x, 0]` = dx, `[y, x, 1]` = dy.
-pub type FlowField = Array3<f32>;
+/// A dense flow field in analysis px/frame, held in the matrix DIS wrote (no copy): viewed as
+/// shape (height, width, 2), `[y, x, 0]` = dx, `[y, x, 1]` = dy.
+pub struct FlowField {
+    mat: Mat,
+    h: usize,
+    w: usize,
+}
+
+impl FlowField {
+    /// Takes DIS's output (continuous 2 x f32); errors on any other layout.
+    fn new(mat: Mat) -> opencv::Result<FlowField> {
+        let (h, w) = (mat.rows() as usize, mat.cols() as usize);
+        // Checks the element type (2 x f32) and continuity before the bytes are read as floats.
+        let v: &[Vec2f] = mat.data_typed()?;
+        assert!(v.len() == h * w, "flow is continuous");
+        Ok(FlowField { mat, h, w })
+    }
+
+    /// (height, width).
+    pub fn dim(&self) -> (usize, usize) {
+        (self.h, self.w)
+    }
+
+    /// The values, row-major, dx and dy interleaved.
+    pub fn as_slice(&self) -> &[f32] {
+        let v: &[Vec2f] = self.mat.data_typed().expect("checked in new");
+        // SAFETY: Vec2f is two f32 in a row (repr(C)), so n of them are 2n f32.
+        unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), 2 * v.len()) }
+    }
+
+    /// The field as an (height, width, 2) array view.
+    pub fn view(&self) -> ArrayView3<'_, f32> {
+        ArrayView3::from_shape((self.h, self.w, 2), self.as_slice()).expect("h × w × 2 values")
+    }
+}
 
 /// Per-pair summary numbers (the frames.csv columns of this stage), in analysis pixels.
 #[derive(Debug, Clone, Copy, Default, Serialize)]
@@ -64,10 +97,11 @@ pub struct PairFlow {
 impl PairFlow {
     /// Residual (object) flow at pixel (x, y): forward flow minus the camera's.
     pub fn residual_at(&self, x: usize, y: usize) -> (f32, f32) {
-        let (h, w) = (self.fwd.shape()[0], self.fwd.shape()[1]);
+        let (h, w) = self.fwd.dim();
         let (cx, cy) = (x as f32 - w as f32 / 2.0, y as f32 - h as f32 / 2.0);
         let (cfx, cfy) = self.camera.flow_at(cx, cy);
-        (self.fwd[[y, x, 0]] - cfx, self.fwd[[y, x, 1]] - cfy)
+        let f = &self.fwd.as_slice()[2 * (y * w + x)..];
+        (f[0] - cfx, f[1] - cfy)
     }
 }
 
@@ -134,17 +168,6 @@ impl<'a, T: Copy + Into<f32>, const CH: usize> Grid<'a, T, CH> {
         let bot = at(p + t.down) * (1.0 - fx) + at(p + t.down + t.right) * fx;
         top * (1.0 - fy) + bot * fy
     }
-}
-
-fn flow_to_array(m: &Mat) -> opencv::Result<FlowField> {
-    let (h, w) = (m.rows() as usize, m.cols() as usize);
-    // Checks the element type (2 x f32) before the bytes are read as floats.
-    let _: &[Vec2f] = m.data_typed()?;
-    // SAFETY: any bit pattern is an f32; the alignment is checked.
-    let (head, floats, _) = unsafe { m.data_bytes()?[..8 * h * w].align_to::<f32>() };
-    assert!(head.is_empty(), "flow data is f32-aligned");
-    let v = floats.to_vec();
-    Ok(Array3::from_shape_vec((h, w, 2), v).expect("h × w × 2 values"))
 }
 
 /// A magnitude (≥ 0; NaN counts as 0) as IEEE bits, which sort like the values.
@@ -220,7 +243,7 @@ impl FlowEngine {
         // A fresh output each time: DIS would otherwise take it as the initial flow.
         let mut f = Mat::default();
         self.dis.calc(a, b, &mut f)?;
-        flow_to_array(&f)
+        FlowField::new(f)
     }
 
     /// Analyses the pair (prev → cur); `frame` is cur's index.
@@ -247,9 +270,9 @@ impl FlowEngine {
         a1: &[u8],
         (h, w): (usize, usize),
     ) -> PairFlow {
-        let fw = fwd.as_slice().expect("flow in standard layout");
+        let fw = fwd.as_slice();
         let (bw, i1) = (
-            Grid::<f32, 2>::new(bwd.as_slice().expect("standard layout"), w, h),
+            Grid::<f32, 2>::new(bwd.as_slice(), w, h),
             Grid::<u8, 1>::new(a1, w, h),
         );
         let a0 = &a0[..h * w];
@@ -348,5 +371,43 @@ impl FlowEngine {
             stats,
             scene_cut,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{Rect, Scalar, CV_8UC1};
+    use opencv::imgproc;
+
+    /// The zero-copy field reads DIS's matrix: its view, its slice and `residual_at` agree with
+    /// the matrix's own elements, and a square moved 3 px right shows about +3 px of flow.
+    #[test]
+    fn flow_field_reads_the_dis_matrix() {
+        let frame = |x0: i32| {
+            let mut m =
+                Mat::new_rows_cols_with_default(96, 128, CV_8UC1, Scalar::all(40.0)).unwrap();
+            let r = Rect::new(x0, 30, 30, 30);
+            imgproc::rectangle(&mut m, r, Scalar::all(220.0), -1, imgproc::LINE_8, 0).unwrap();
+            m
+        };
+        let (a, b) = (frame(40), frame(43));
+        let mut engine = FlowEngine::new(&Config::default()).unwrap();
+        let p = engine.pair(&a, &b, 1).unwrap();
+        assert_eq!(p.fwd.dim(), (96, 128));
+        let (view, slice) = (p.fwd.view(), p.fwd.as_slice());
+        for (y, x) in [(0, 0), (45, 55), (95, 127)] {
+            let e = p.fwd.mat.at_2d::<Vec2f>(y as i32, x as i32).unwrap();
+            assert_eq!([view[[y, x, 0]], view[[y, x, 1]]], [e[0], e[1]]);
+            assert_eq!(&slice[2 * (y * 128 + x)..][..2], &[e[0], e[1]]);
+        }
+        let (cfx, cfy) = p.camera.flow_at(55.0 - 64.0, 45.0 - 48.0);
+        let (rx, ry) = p.residual_at(55, 45);
+        assert_eq!((rx, ry), (view[[45, 55, 0]] - cfx, view[[45, 55, 1]] - cfy));
+        assert!(
+            (view[[45, 55, 0]] - 3.0).abs() < 1.0,
+            "dx {}",
+            view[[45, 55, 0]]
+        );
     }
 }

@@ -204,10 +204,10 @@ impl Segmenter {
 
     /// Residual-motion magnitude on the current frame's grid (from the backward flow).
     fn residual(pair: &PairFlow) -> Vec<f32> {
-        let (h, w) = (pair.bwd.shape()[0], pair.bwd.shape()[1]);
+        let (h, w) = pair.bwd.dim();
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
         let cam = pair.camera.field();
-        let bwd = pair.bwd.as_slice().expect("flow in standard layout");
+        let bwd = pair.bwd.as_slice();
         // The camera flow's x-only terms, once per column (same operations as `CameraField::at`).
         let xs: Vec<f32> = (0..w).map(|x| x as f32 - hw).collect();
         let (ax, bx): (Vec<f32>, Vec<f32>) = xs.iter().map(|&x| cam.terms_x(x)).unzip();
