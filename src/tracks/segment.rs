@@ -546,78 +546,132 @@ fn cleaned(fg: &Mat) -> opencv::Result<Mat> {
     morphology::apply(&open, Op::Close, ELLIPSE5, 1)
 }
 
-/// Connected components of a mask of at least `min_area` px: box, mask inside the box, area.
+/// Connected components (8-connected) of a mask of at least `min_area` px: box, mask inside the
+/// box (255 on the component, 0 elsewhere), area; in OpenCV's label order. Labels runs of set pixels and joins touching runs of consecutive rows (union-find), so
+/// no label image is written or compared.
 fn blobs(clean: &Mat, min_area: f64) -> opencv::Result<Vec<(Rect, Mat, f64)>> {
-    let mut labels = Mat::default();
-    let n = imgproc::connected_components_with_algorithm(
-        clean,
-        &mut labels,
-        8,
-        opencv::core::CV_32S,
-        imgproc::CCL_DEFAULT,
-    )?;
+    let (w, h) = (clean.cols() as usize, clean.rows() as usize);
+    let data = morphology::bytes(clean)?;
     let mut out = Vec::new();
-    for (i, (area, rect)) in component_boxes(&labels, n.max(0) as usize)?
-        .into_iter()
-        .enumerate()
-        .skip(1)
-    {
-        let area = area as f64;
-        if area < min_area {
+    for c in components(&data, w, h) {
+        if (c.area as f64) < min_area {
             continue;
         }
-        let roi = Mat::roi(&labels, rect)?;
-        let mut mask = Mat::default();
-        opencv::core::compare(
-            &roi,
-            &Scalar::all(i as f64),
-            &mut mask,
-            opencv::core::CMP_EQ,
-        )?;
-        out.push((rect, mask, area));
+        let (bw, bh) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
+        let mut mask = vec![0u8; bw * bh];
+        for r in &c.runs {
+            let row = (r.y - c.y0) * bw;
+            mask[row + r.x0 - c.x0..row + r.x1 - c.x0].fill(255);
+        }
+        let rect = Rect::new(c.x0 as i32, c.y0 as i32, bw as i32, bh as i32);
+        let mask = Mat::from_slice(&mask)?.reshape(1, bh as i32)?.try_clone()?;
+        out.push((rect, mask, c.area as f64));
     }
     Ok(out)
 }
 
-/// Pixel count and bounding box of every label `0..n` of a CV_32S label image (index = label;
-/// label 0, the background, is left empty). OpenCV's own statistics pass costs ten times the
-/// labelling.
-fn component_boxes(labels: &Mat, n: usize) -> opencv::Result<Vec<(u32, Rect)>> {
-    let w = labels.cols() as usize;
-    let data = labels.data_typed::<i32>()?;
-    // (count, x0, y0, x1, y1), inclusive.
-    let mut acc = vec![(0u32, usize::MAX, usize::MAX, 0usize, 0usize); n.max(1)];
-    for (y, row) in data.chunks_exact(w.max(1)).enumerate() {
-        for (x, &l) in row.iter().enumerate() {
-            if l <= 0 {
-                continue;
+/// A horizontal run of set pixels: row `y`, columns `x0..x1`.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    y: usize,
+    x0: usize,
+    x1: usize,
+}
+
+/// An 8-connected component: its runs (raster order), pixel count and inclusive box.
+#[derive(Debug)]
+struct Component {
+    runs: Vec<Run>,
+    area: usize,
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+/// The 8-connected components of the set (non-zero) pixels of a `w` × `h` row-major mask, in
+/// OpenCV's label order: the raster order of the first 2x2 block (rows and columns paired from 0)
+/// each touches. (All set pixels of a block are 8-neighbours, so no two components share one.)
+fn components(data: &[u8], w: usize, h: usize) -> Vec<Component> {
+    let mut runs: Vec<Run> = Vec::new();
+    let mut row_start = Vec::with_capacity(h + 1);
+    for (y, row) in data.chunks_exact(w.max(1)).take(h).enumerate() {
+        row_start.push(runs.len());
+        let mut x = 0;
+        while x < w {
+            match row[x..].iter().position(|&v| v != 0) {
+                None => break,
+                Some(o) => x += o,
             }
-            let Some(a) = acc.get_mut(l as usize) else {
-                continue;
-            };
-            a.0 += 1;
-            a.1 = a.1.min(x);
-            a.2 = a.2.min(y);
-            a.3 = a.3.max(x);
-            a.4 = a.4.max(y);
+            let x0 = x;
+            x += row[x..].iter().position(|&v| v == 0).unwrap_or(w - x);
+            runs.push(Run { y, x0, x1: x });
         }
     }
-    Ok(acc
-        .into_iter()
-        .map(|(n, x0, y0, x1, y1)| {
-            let rect = if n == 0 {
-                Rect::default()
-            } else {
-                Rect::new(
-                    x0 as i32,
-                    y0 as i32,
-                    (x1 - x0 + 1) as i32,
-                    (y1 - y0 + 1) as i32,
-                )
-            };
-            (n, rect)
-        })
-        .collect())
+    row_start.push(runs.len());
+    // Union-find over runs; a root is the earliest run of its component.
+    let mut parent: Vec<usize> = (0..runs.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for y in 1..row_start.len().saturating_sub(1) {
+        let (above, here) = (
+            row_start[y - 1]..row_start[y],
+            row_start[y]..row_start[y + 1],
+        );
+        let mut a = above.start;
+        for r in here {
+            // Runs above touching r (diagonals included): start at most one past r's end and end
+            // at least one before its start.
+            while a < above.end && runs[a].x1 < runs[r].x0 {
+                a += 1;
+            }
+            let mut k = a;
+            while k < above.end && runs[k].x0 <= runs[r].x1 {
+                let (ra, rr) = (root(&mut parent, k), root(&mut parent, r));
+                if ra != rr {
+                    let (lo, hi) = (ra.min(rr), ra.max(rr));
+                    parent[hi] = lo;
+                }
+                k += 1;
+            }
+        }
+    }
+    let mut index_of_root = vec![usize::MAX; runs.len()];
+    let mut comps: Vec<Component> = Vec::new();
+    for (i, &run) in runs.iter().enumerate() {
+        let r = root(&mut parent, i);
+        if index_of_root[r] == usize::MAX {
+            index_of_root[r] = comps.len();
+            comps.push(Component {
+                runs: Vec::new(),
+                area: 0,
+                x0: usize::MAX,
+                y0: run.y,
+                x1: 0,
+                y1: 0,
+            });
+        }
+        let c = &mut comps[index_of_root[r]];
+        c.runs.push(run);
+        c.area += run.x1 - run.x0;
+        c.x0 = c.x0.min(run.x0);
+        c.x1 = c.x1.max(run.x1 - 1);
+        c.y1 = run.y;
+    }
+    let first_block = |c: &Component| {
+        c.runs
+            .iter()
+            .map(|r| (r.y / 2, r.x0 / 2))
+            .min()
+            .expect("a component has a run")
+    };
+    comps.sort_by_cached_key(first_block);
+    comps
 }
 
 /// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
@@ -937,6 +991,7 @@ fn median_bytes(data: &[&[u8]], n: usize) -> Vec<u8> {
 mod tests {
     use super::*;
     use opencv::core::{Scalar, CV_8UC1};
+    use rand::{Rng, SeedableRng};
 
     /// The plate moves with the camera exactly as OpenCV's warpAffine moves it (bilinear plate,
     /// nearest mask, nothing from outside), for a zoom, a turn and a shift.
@@ -1169,13 +1224,55 @@ mod tests {
         }
     }
 
-    /// Pixel counts and boxes agree with OpenCV's own statistics pass.
+    /// OpenCV's labelling (connectedComponentsWithStats, masks by label), as blobs() was built.
+    fn opencv_blobs(m: &Mat, min_area: f64) -> Vec<(Rect, Vec<u8>, f64)> {
+        let (mut labels, mut stats, mut cents) = (Mat::default(), Mat::default(), Mat::default());
+        let n = imgproc::connected_components_with_stats(
+            m,
+            &mut labels,
+            &mut stats,
+            &mut cents,
+            8,
+            opencv::core::CV_32S,
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for i in 1..n {
+            let at = |c| *stats.at_2d::<i32>(i, c).unwrap();
+            let area = at(imgproc::CC_STAT_AREA) as f64;
+            if area < min_area {
+                continue;
+            }
+            let rect = Rect::new(
+                at(imgproc::CC_STAT_LEFT),
+                at(imgproc::CC_STAT_TOP),
+                at(imgproc::CC_STAT_WIDTH),
+                at(imgproc::CC_STAT_HEIGHT),
+            );
+            let mut mask = Mat::default();
+            opencv::core::compare(
+                &Mat::roi(&labels, rect).unwrap(),
+                &Scalar::all(i as f64),
+                &mut mask,
+                opencv::core::CMP_EQ,
+            )
+            .unwrap();
+            out.push((rect, morphology::bytes(&mask).unwrap().to_vec(), area));
+        }
+        out
+    }
+
+    /// Run-length labelling gives OpenCV's components (8-connected: boxes, areas, masks) in
+    /// OpenCV's label order, on drawn shapes, random speckle and blobs, touching diagonals and
+    /// the frame border, whole and as ROIs.
     #[test]
-    fn component_boxes_match_opencv_statistics() {
-        let mut m = Mat::new_rows_cols_with_default(90, 120, CV_8UC1, Scalar::all(0.0)).unwrap();
+    fn blobs_match_opencv_labelling() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut shapes =
+            Mat::new_rows_cols_with_default(90, 120, CV_8UC1, Scalar::all(0.0)).unwrap();
         let white = Scalar::all(255.0);
         imgproc::circle(
-            &mut m,
+            &mut shapes,
             Point::new(30, 30),
             12,
             white,
@@ -1185,9 +1282,9 @@ mod tests {
         )
         .unwrap();
         let r = Rect::new(70, 10, 40, 8);
-        imgproc::rectangle(&mut m, r, white, -1, imgproc::LINE_8, 0).unwrap();
+        imgproc::rectangle(&mut shapes, r, white, -1, imgproc::LINE_8, 0).unwrap();
         imgproc::line(
-            &mut m,
+            &mut shapes,
             Point::new(0, 89),
             Point::new(119, 60),
             white,
@@ -1196,29 +1293,43 @@ mod tests {
             0,
         )
         .unwrap();
-        let (mut labels, mut stats, mut cents) = (Mat::default(), Mat::default(), Mat::default());
-        let n = imgproc::connected_components_with_stats(
-            &m,
-            &mut labels,
-            &mut stats,
-            &mut cents,
-            8,
-            opencv::core::CV_32S,
-        )
-        .unwrap();
-        let ours = component_boxes(&labels, n as usize).unwrap();
-        assert_eq!(ours.len(), n as usize);
-        assert_eq!(ours[0].0, 0, "the background is not counted");
-        for (i, (area, rect)) in ours.iter().enumerate().skip(1) {
-            let at = |c| *stats.at_2d::<i32>(i as i32, c).unwrap();
-            assert_eq!(*area as i32, at(imgproc::CC_STAT_AREA), "label {i}");
-            let expected = Rect::new(
-                at(imgproc::CC_STAT_LEFT),
-                at(imgproc::CC_STAT_TOP),
-                at(imgproc::CC_STAT_WIDTH),
-                at(imgproc::CC_STAT_HEIGHT),
+        // A diagonal chain of single pixels is one component with 8-connectivity.
+        for k in 0..10 {
+            *shapes.at_2d_mut::<u8>(50 + k, 60 + k).unwrap() = 255;
+        }
+        let mut masks = vec![shapes];
+        for density in [0.05, 0.3, 0.5, 0.7].repeat(10) {
+            let (w, h) = (rng.gen_range(1..80), rng.gen_range(1..60));
+            let v: Vec<u8> = (0..w * h)
+                .map(|_| if rng.gen_bool(density) { 255 } else { 0 })
+                .collect();
+            masks.push(
+                Mat::from_slice(&v)
+                    .unwrap()
+                    .reshape(1, h)
+                    .unwrap()
+                    .try_clone()
+                    .unwrap(),
             );
-            assert_eq!(*rect, expected, "label {i}");
+        }
+        let big = masks[masks.len() - 1].clone();
+        if big.cols() > 4 && big.rows() > 4 {
+            let roi = Rect::new(1, 1, big.cols() - 3, big.rows() - 2);
+            masks.push(Mat::roi(&big, roi).unwrap().clone_pointee());
+        }
+        for (k, m) in masks.iter().enumerate() {
+            for min_area in [0.0, 3.0] {
+                let ours: Vec<(Rect, Vec<u8>, f64)> = blobs(m, min_area)
+                    .unwrap()
+                    .into_iter()
+                    .map(|(r, mask, a)| (r, morphology::bytes(&mask).unwrap().to_vec(), a))
+                    .collect();
+                assert_eq!(
+                    ours,
+                    opencv_blobs(m, min_area),
+                    "mask {k}, min area {min_area}"
+                );
+            }
         }
     }
 }
