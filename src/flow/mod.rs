@@ -176,27 +176,23 @@ fn sortable_bits(m: f32) -> u32 {
     m.max(0.0).to_bits()
 }
 
-/// Magnitudes as sortable bits (see [`kth_smallest`]).
-pub fn magnitude_bits(v: &[f32]) -> Vec<u32> {
-    v.iter().copied().map(sortable_bits).collect()
-}
-
-/// The `ks`-th smallest (0-based ranks, each < `bits.len()`) of non-negative floats given as
-/// their IEEE bits: a histogram of the high bits finds each rank's bucket, and a selection inside
-/// that bucket the exact value. Same result as a full selection, in fewer passes.
-pub fn kth_smallest<const N: usize>(bits: &[u32], ks: [usize; N]) -> [f32; N] {
+/// The `ks`-th smallest (0-based ranks, each < `vals.len()`) of magnitudes (≥ 0; NaN counts as
+/// 0): a histogram of the high bits of their IEEE patterns (which sort like the values) finds each
+/// rank's bucket, and a selection inside that bucket the exact value. Same result as a full
+/// selection, in fewer passes and without copying the values.
+pub fn kth_smallest<const N: usize>(vals: &[f32], ks: [usize; N]) -> [f32; N] {
     const SHIFT: u32 = 18;
     let mut out = [0.0; N];
-    if bits.is_empty() {
+    if vals.is_empty() {
         return out;
     }
     let mut hist = vec![0u32; (u32::MAX >> SHIFT) as usize + 1];
-    for &b in bits {
-        hist[(b >> SHIFT) as usize] += 1;
+    for &v in vals {
+        hist[(sortable_bits(v) >> SHIFT) as usize] += 1;
     }
     let mut bucket = Vec::new();
     for (o, k) in out.iter_mut().zip(ks) {
-        let k = k.min(bits.len() - 1);
+        let k = k.min(vals.len() - 1);
         let (mut below, mut bin) = (0usize, 0usize);
         while below + hist[bin] as usize <= k {
             below += hist[bin] as usize;
@@ -204,8 +200,8 @@ pub fn kth_smallest<const N: usize>(bits: &[u32], ks: [usize; N]) -> [f32; N] {
         }
         bucket.clear();
         bucket.extend(
-            bits.iter()
-                .copied()
+            vals.iter()
+                .map(|&v| sortable_bits(v))
                 .filter(|&b| (b >> SHIFT) as usize == bin),
         );
         *o = f32::from_bits(*bucket.select_nth_unstable(k - below).1);
@@ -213,10 +209,10 @@ pub fn kth_smallest<const N: usize>(bits: &[u32], ks: [usize; N]) -> [f32; N] {
     out
 }
 
-/// The `qs`-quantiles (nearest rank) of non-negative magnitudes given as their IEEE bits.
-fn quantiles<const N: usize>(bits: &[u32], qs: [f64; N]) -> [f32; N] {
-    let last = bits.len().saturating_sub(1) as f64;
-    kth_smallest(bits, qs.map(|q| (last * q).round() as usize))
+/// The `qs`-quantiles (nearest rank) of magnitudes (see [`kth_smallest`]).
+fn quantiles<const N: usize>(vals: &[f32], qs: [f64; N]) -> [f32; N] {
+    let last = vals.len().saturating_sub(1) as f64;
+    kth_smallest(vals, qs.map(|q| (last * q).round() as usize))
 }
 
 /// Computes flow for consecutive frames of one video; keeps the DIS instance between pairs.
@@ -282,7 +278,7 @@ impl FlowEngine {
         let grid = self.cfg.camera_grid.max(1);
         let (xs, ys) = ((0..w).step_by(step), (0..h).step_by(step));
         let count = xs.len() * ys.len();
-        let mut mag_bits = Vec::with_capacity(count);
+        let mut mags = Vec::with_capacity(count);
         let (mut mag_sum, mut mag_max) = (0.0f64, 0.0f32);
         let (mut werr, mut werr_all, mut nvalid, mut diff) = (0.0f64, 0.0f64, 0usize, 0.0f64);
         let (hw, hh) = (w as f32 / 2.0, h as f32 / 2.0);
@@ -304,7 +300,7 @@ impl FlowEngine {
                 let m = (fx * fx + fy * fy).sqrt();
                 mag_sum += m as f64;
                 mag_max = mag_max.max(m);
-                mag_bits.push(sortable_bits(m));
+                mags.push(m);
                 let v0 = a0row[x] as f32;
                 let err = (i1.sample(0, wt) - v0).abs() as f64;
                 werr_all += err;
@@ -327,7 +323,7 @@ impl FlowEngine {
             self.cfg.camera_ransac_iters,
         );
         let cam = camera.field();
-        let mut res_bits = Vec::with_capacity(count);
+        let mut res = Vec::with_capacity(count);
         let mut res_sum = 0.0f64;
         for y in ys {
             let frow = &fw[2 * y * w..2 * (y + 1) * w];
@@ -335,12 +331,12 @@ impl FlowEngine {
                 let (cfx, cfy) = cam.at(x as f32 - hw, y as f32 - hh);
                 let r = ((frow[2 * x] - cfx).powi(2) + (frow[2 * x + 1] - cfy).powi(2)).sqrt();
                 res_sum += r as f64;
-                res_bits.push(sortable_bits(r));
+                res.push(r);
             }
         }
         let occluded_frac = (n - nvalid as f64) / n;
-        let [flow_p50, flow_p95] = quantiles(&mag_bits, [0.5, 0.95]);
-        let [residual_p95] = quantiles(&res_bits, [0.95]);
+        let [flow_p50, flow_p95] = quantiles(&mags, [0.5, 0.95]);
+        let [residual_p95] = quantiles(&res, [0.95]);
         let stats = FlowStats {
             flow_mean: (mag_sum / n) as f32,
             flow_p50,

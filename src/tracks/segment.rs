@@ -267,8 +267,7 @@ impl Segmenter {
             }
         }
         let resid = Self::residual(pair);
-        let [median] =
-            crate::flow::kth_smallest(&crate::flow::magnitude_bits(&resid), [resid.len() / 2]);
+        let [median] = crate::flow::kth_smallest(&resid, [resid.len() / 2]);
         let thr_m = self.cfg.seg_motion_px + 2.0 * median;
         // Flow is only evidence of motion where the image has structure; flat areas get smooth guesses.
         let frame_edges = gray_edge_strength(gray)?;
