@@ -32,7 +32,8 @@ pub struct Config {
     /// See `fb_alpha` (px²).
     pub fb_beta: f32,
     /// The per-pair flow statistics (frames.csv, scene cuts) are computed on every n-th pixel of
-    /// every n-th row. Default 2 (a quarter of the pixels; the camera fit's samples are all kept).
+    /// every n-th row. Default 4 (a sixteenth of the pixels; the camera fit's grid samples are all
+    /// kept whenever n divides half the grid step, so it reaches tracks only through scene cuts).
     pub flow_stats_stride: usize,
     /// Grid step (analysis px) of the flow samples used for the camera-motion fit.
     pub camera_grid: usize,
@@ -98,7 +99,7 @@ impl Default for Config {
             image_fps: 25.0,
             fb_alpha: 0.01,
             fb_beta: 0.5,
-            flow_stats_stride: 2,
+            flow_stats_stride: 4,
             camera_grid: 8,
             camera_ransac_px: 1.0,
             camera_ransac_iters: 64,
