@@ -93,7 +93,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
             for (i, p) in pairs.iter().enumerate() {
-                tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, p)
+                tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, &frames[i].0, p)
                     .unwrap();
             }
             tr.finish()
@@ -101,7 +101,7 @@ fn bench(c: &mut Criterion) {
     });
     let mut tr = Tracker::new(&cfg, 320, 240, None).unwrap();
     for (i, p) in pairs.iter().enumerate() {
-        tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, p)
+        tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, &frames[i].0, p)
             .unwrap();
     }
     let tracks = tr.finish();

@@ -381,7 +381,7 @@ pub fn analyse(
             let t0 = thread_cpu_seconds();
             let pair = engine.pair(&p.gray, &frame.gray, frame.index)?;
             let t1 = thread_cpu_seconds();
-            tracker.update(frame.index, &frame.bgr, &frame.gray, &pair)?;
+            tracker.update(frame.index, &frame.bgr, &frame.gray, &p.bgr, &pair)?;
             flow_s += t1 - t0;
             tracks_s += thread_cpu_seconds() - t1;
             cut.push(pair.scene_cut);

@@ -189,8 +189,9 @@ pub struct Tracker {
     done: Vec<Track>,
     next_id: u32,
     size: (f64, f64),
-    /// The previous frame (none at the start, after a cut or while the camera moves).
-    prev: Option<Mat>,
+    /// The previous frame can be compared with this one (not at the start, after a cut or while
+    /// the camera moves).
+    prev_comparable: bool,
     /// Still tracks that popped into view: the image changed under them at birth.
     popped: Vec<u32>,
     /// Boxes of blobs absorbed into the plate as ghosts, with their frame.
@@ -245,7 +246,7 @@ impl Tracker {
             done: vec![],
             next_id: 1,
             size: (width as f64, height as f64),
-            prev: None,
+            prev_comparable: false,
             popped: vec![],
             absorbed: vec![],
         })
@@ -254,8 +255,14 @@ impl Tracker {
     /// A still blob born at `frame` popped into view: with the camera still, the image inside it
     /// changed from the previous frame, and no track was seen there then (not a revealed
     /// background where something just left, and not a ghost the plate had from the start).
-    fn popped_in(&self, bgr: &Mat, d: &Detection, frame: usize) -> opencv::Result<bool> {
-        let Some(prev) = &self.prev else {
+    fn popped_in(
+        &self,
+        bgr: &Mat,
+        prev: Option<&Mat>,
+        d: &Detection,
+        frame: usize,
+    ) -> opencv::Result<bool> {
+        let Some(prev) = prev else {
             return Ok(false);
         };
         let r = d.bbox();
@@ -361,12 +368,13 @@ impl Tracker {
     }
 
     /// Processes frame `frame` (BGR and its BGR2GRAY grey, analysis size) with the flow of the pair
-    /// ending at it.
+    /// ending at it; `prev_bgr` is the frame before it (BGR, analysis size).
     pub fn update(
         &mut self,
         frame: usize,
         bgr: &Mat,
         gray: &Mat,
+        prev_bgr: &Mat,
         pair: &PairFlow,
     ) -> opencv::Result<()> {
         let c = &pair.camera;
@@ -375,8 +383,9 @@ impl Tracker {
             && (c.scale - 1.0).abs() < 2e-3
             && c.rotation.abs() < 2e-3;
         if pair.scene_cut || !camera_still {
-            self.prev = None;
+            self.prev_comparable = false;
         }
+        let prev = self.prev_comparable.then_some(prev_bgr);
         if pair.scene_cut {
             self.seg.reset();
             for mut t in self.active.drain(..) {
@@ -639,7 +648,7 @@ impl Tracker {
             if d.moving_frac >= self.cfg.track_min_moving || d.area >= 4.0 * self.min_area() {
                 let id = self.next_id;
                 self.next_id += 1;
-                if self.popped_in(bgr, d, frame)? {
+                if self.popped_in(bgr, prev, d, frame)? {
                     self.popped.push(id);
                 }
                 let o = self.obs_of(d, frame);
@@ -712,7 +721,7 @@ impl Tracker {
         }
         self.active = keep;
         self.absorbed.retain(|&(f, _)| f + GHOST_MEMORY > frame);
-        self.prev = Some(opencv::prelude::MatTraitConst::try_clone(bgr)?);
+        self.prev_comparable = true;
         Ok(())
     }
 
