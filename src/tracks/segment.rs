@@ -118,6 +118,9 @@ fn warp_plate(
     }
     let dst = out.data_typed_mut::<Vec3f>()?;
     let vdst = vout.data_bytes_mut()?;
+    // SAFETY: Vec3f is three f32 in a row (repr(C)), so the plate's w * h of them are 3wh f32.
+    let flat: &[f32] =
+        unsafe { std::slice::from_raw_parts(src.as_ptr().cast::<f32>(), 3 * src.len()) };
     let (wi, hi) = (w as i32, h as i32);
     let tap = |x: i32, y: i32| -> [f32; 3] {
         if x < 0 || y < 0 || x >= wi || y >= hi {
@@ -135,42 +138,70 @@ fn warp_plate(
         );
         let (near, lin) = ((AB_SCALE as i32) / 2, (AB_SCALE as i32) / TAB / 2);
         let (x0n, y0n, x0l, y0l) = (xr + near, yr + near, xr + lin, yr + lin);
-        let rows = dst[at..at + w].iter_mut().zip(&mut vdst[at..at + w]);
-        for ((d, vd), (&ad, &bd)) in rows.zip(adelta.iter().zip(&bdelta)) {
+        for ((vd, &ad), &bd) in vdst[at..at + w].iter_mut().zip(&adelta).zip(&bdelta) {
             let (nx, ny) = ((x0n + ad) >> AB_BITS, (y0n + bd) >> AB_BITS);
             *vd = if nx >= 0 && ny >= 0 && nx < wi && ny < hi {
                 vsrc[ny as usize * w + nx as usize]
             } else {
                 0
             };
-            let sx = (x0l + ad) >> (AB_BITS - INTER_BITS);
-            let sy = (y0l + bd) >> (AB_BITS - INTER_BITS);
+        }
+        // Source position (1/32 px) of each pixel of the row.
+        let at_src = |x: usize| {
+            (
+                (x0l + adelta[x]) >> (AB_BITS - INTER_BITS),
+                (y0l + bdelta[x]) >> (AB_BITS - INTER_BITS),
+            )
+        };
+        // SAFETY: Vec3f is three f32 in a row (repr(C)), so the row's w of them are 3w f32.
+        let row: &mut [f32] =
+            unsafe { std::slice::from_raw_parts_mut(dst[at..].as_mut_ptr().cast::<f32>(), 3 * w) };
+        let mut x = 0;
+        while x < w {
+            let (sx, sy) = at_src(x);
             let (x0, y0) = (sx >> INTER_BITS, sy >> INTER_BITS);
             let wt = weights[((sy & (TAB - 1)) * TAB + (sx & (TAB - 1))) as usize];
-            let [p00, p10, p01, p11] = if x0 >= 0 && y0 >= 0 && x0 + 1 < wi && y0 + 1 < hi {
-                let i = y0 as usize * w + x0 as usize;
-                // SAFETY: x0 + 1 < w and y0 + 1 < h, so i + w + 1 < w * h = src.len().
-                unsafe {
-                    [
-                        src.get_unchecked(i).0,
-                        src.get_unchecked(i + 1).0,
-                        src.get_unchecked(i + w).0,
-                        src.get_unchecked(i + w + 1).0,
-                    ]
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < wi && y0 + 1 < hi {
+                // A run: the next pixels read the next source pixels with the same weights (a
+                // pan moves whole rows so; a slight zoom or turn, stretches of them): blended as
+                // whole slices of floats.
+                let mut n = 1;
+                while x + n < w
+                    && x0 + (n as i32) + 1 < wi
+                    && at_src(x + n) == (sx + n as i32 * TAB, sy)
+                {
+                    n += 1;
                 }
-            } else if x0 < -1 || y0 < -1 || x0 >= wi || y0 >= hi {
-                d.0 = [0.0; 3];
+                let i = 3 * (y0 as usize * w + x0 as usize);
+                let top = &flat[i..i + 3 * n + 3];
+                let bot = &flat[i + 3 * w..i + 3 * w + 3 * n + 3];
+                let out = &mut row[3 * x..3 * (x + n)];
+                for ((((d, &p00), &p10), &p01), &p11) in out
+                    .iter_mut()
+                    .zip(top)
+                    .zip(&top[3..])
+                    .zip(bot)
+                    .zip(&bot[3..])
+                {
+                    *d = p00 * wt[0] + p10 * wt[1] + p01 * wt[2] + p11 * wt[3];
+                }
+                x += n;
                 continue;
-            } else {
-                [
-                    tap(x0, y0),
-                    tap(x0 + 1, y0),
-                    tap(x0, y0 + 1),
-                    tap(x0 + 1, y0 + 1),
-                ]
-            };
-            for k in 0..3 {
-                d.0[k] = p00[k] * wt[0] + p10[k] * wt[1] + p01[k] * wt[2] + p11[k] * wt[3];
+            }
+            let d = &mut row[3 * x..3 * x + 3];
+            x += 1;
+            if x0 < -1 || y0 < -1 || x0 >= wi || y0 >= hi {
+                d.fill(0.0);
+                continue;
+            }
+            let [p00, p10, p01, p11] = [
+                tap(x0, y0),
+                tap(x0 + 1, y0),
+                tap(x0, y0 + 1),
+                tap(x0 + 1, y0 + 1),
+            ];
+            for c in 0..3 {
+                d[c] = p00[c] * wt[0] + p10[c] * wt[1] + p01[c] * wt[2] + p11[c] * wt[3];
             }
         }
     }
@@ -1010,6 +1041,9 @@ mod tests {
             (1.02, 0.01, 2.3, -1.7),
             (0.97, -0.03, -0.4, 0.6),
             (1.0, 0.0, 0.3, 0.0),
+            (1.0, 0.0, -2.7, 1.4),
+            (1.001, 0.0, 0.5, -0.5),
+            (1.0, 0.002, 0.0, 0.0),
         ] {
             let (a, b) = (zoom * f64::cos(turn), zoom * f64::sin(turn));
             let m = [[a, -b, dx], [b, a, dy]];
