@@ -97,37 +97,43 @@ fn pass<const DILATE: bool>(src: &[u8], w: usize, h: usize, e: Element) -> Vec<u
     if w == 0 || h == 0 {
         return out;
     }
-    // Horizontal pass for each distinct half-width.
+    // Horizontal pass for each distinct half-width, widest last: each plane is the previous one
+    // widened by the columns it lacks (a half-width of 0 is the image itself).
     let mut halves: Vec<usize> = e.0.to_vec();
     halves.sort_unstable();
     halves.dedup();
-    let rows: Vec<(usize, Vec<u8>)> = halves
-        .iter()
-        .map(|&k| {
-            let mut acc = src.to_vec();
-            for (a, s) in acc.chunks_exact_mut(w).zip(src.chunks_exact(w)) {
-                for d in 1..=k {
-                    // Outside the row is 0.
-                    for a in a.iter_mut().take(d.min(w)) {
-                        *a = op(*a, 0);
+    let mut planes: Vec<(usize, std::borrow::Cow<[u8]>)> = Vec::with_capacity(halves.len());
+    for &k in &halves {
+        let (from, mut acc) = match planes.last() {
+            Some((p, plane)) => (*p, plane.to_vec()),
+            None if k == 0 => {
+                planes.push((0, std::borrow::Cow::Borrowed(src)));
+                continue;
+            }
+            None => (0, src.to_vec()),
+        };
+        for (a, s) in acc.chunks_exact_mut(w).zip(src.chunks_exact(w)) {
+            for d in from + 1..=k {
+                // Outside the row is 0.
+                for a in a.iter_mut().take(d.min(w)) {
+                    *a = op(*a, 0);
+                }
+                for a in a.iter_mut().rev().take(d.min(w)) {
+                    *a = op(*a, 0);
+                }
+                if d < w {
+                    for (a, &b) in a[d..].iter_mut().zip(&s[..w - d]) {
+                        *a = op(*a, b);
                     }
-                    for a in a.iter_mut().rev().take(d.min(w)) {
-                        *a = op(*a, 0);
-                    }
-                    if d < w {
-                        for (a, &b) in a[d..].iter_mut().zip(&s[..w - d]) {
-                            *a = op(*a, b);
-                        }
-                        for (a, &b) in a[..w - d].iter_mut().zip(&s[d..]) {
-                            *a = op(*a, b);
-                        }
+                    for (a, &b) in a[..w - d].iter_mut().zip(&s[d..]) {
+                        *a = op(*a, b);
                     }
                 }
             }
-            (k, acc)
-        })
-        .collect();
-    let plane = |k: usize| &rows.iter().find(|(h, _)| *h == k).expect("listed").1;
+        }
+        planes.push((k, std::borrow::Cow::Owned(acc)));
+    }
+    let plane = |k: usize| &planes.iter().find(|(h, _)| *h == k).expect("listed").1;
     let r = e.0.len() / 2;
     for (y, o) in out.chunks_exact_mut(w).enumerate() {
         let mut first = true;
