@@ -1,10 +1,10 @@
 //! Flow stage: dense optical flow between consecutive frames and what follows from it.
 //!
 //! Takes pairs of analysis-size grey frames; gives, per pair, a [`PairFlow`]: forward and backward
-//! DIS flow as ndarray fields (h, w, 2), the share of pixels failing the forward-backward check,
-//! the photometric warping error on the others, the camera motion ([`CameraMotion`]) with which later
-//! stages compute residual (object) flow, and the scene-cut flag. It never decodes and never
-//! looks at objects.
+//! DIS flow ([`FlowField`]: the matrices DIS wrote, read as slices or (h, w, 2) ndarray views), the
+//! share of pixels failing the forward-backward check, the photometric warping error on the
+//! others, the camera motion ([`CameraMotion`]) with which later stages compute residual (object)
+//! flow, and the scene-cut flag. It never decodes and never looks at objects.
 
 pub mod camera;
 
@@ -26,12 +26,17 @@ pub struct FlowField {
 }
 
 impl FlowField {
-    /// Takes DIS's output (continuous 2 x f32); errors on any other layout.
+    /// Takes DIS's output (continuous 2 x f32); errors on any other element type or layout.
     fn new(mat: Mat) -> opencv::Result<FlowField> {
         let (h, w) = (mat.rows() as usize, mat.cols() as usize);
         // Checks the element type (2 x f32) and continuity before the bytes are read as floats.
         let v: &[Vec2f] = mat.data_typed()?;
-        assert!(v.len() == h * w, "flow is continuous");
+        if v.len() != h * w {
+            return Err(opencv::Error::new(
+                opencv::core::StsBadArg,
+                "flow matrix is not continuous",
+            ));
+        }
         Ok(FlowField { mat, h, w })
     }
 

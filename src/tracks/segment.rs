@@ -577,8 +577,9 @@ fn cleaned(fg: &Mat) -> opencv::Result<Mat> {
 }
 
 /// Connected components (8-connected) of a mask of at least `min_area` px: box, mask inside the
-/// box (255 on the component, 0 elsewhere), area; in OpenCV's label order. Labels runs of set pixels and joins touching runs of consecutive rows (union-find), so
-/// no label image is written or compared.
+/// box (255 on the component, 0 elsewhere), area; in OpenCV's label order. Labels runs of set
+/// pixels and joins touching runs of consecutive rows (union-find), so no label image is written
+/// or compared.
 fn blobs(clean: &Mat, min_area: f64) -> opencv::Result<Vec<(Rect, Mat, f64)>> {
     let (w, h) = (clean.cols() as usize, clean.rows() as usize);
     let data = morphology::bytes(clean)?;
