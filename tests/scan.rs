@@ -418,25 +418,18 @@ fn a_long_video_read_back_from_its_spill_file_gives_the_results_of_decoding_it_t
     ]);
     assert_eq!(code, 0, "{err}");
     let scan = |out: &std::path::Path, spill: &str| {
-        let out_s = out.to_str().unwrap();
-        let o = std::process::Command::new(env!("CARGO_BIN_EXE_physlint"))
-            .args([
+        let (code, err) = physlint_with_env(
+            &[
                 "scan",
                 "--quiet",
                 "--no-report",
                 "--out",
-                out_s,
+                out.to_str().unwrap(),
                 clips.to_str().unwrap(),
-            ])
-            .env("PHYSLINT_SPILL_BYTES", spill)
-            .output()
-            .unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
+            ],
+            &[("PHYSLINT_SPILL_BYTES", spill)],
         );
+        assert_eq!(code, 0, "{err}");
     };
     let (once, twice) = (d.path().join("once"), d.path().join("twice"));
     scan(&once, "1000000000");

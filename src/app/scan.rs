@@ -296,6 +296,8 @@ pub fn analyse(
     } else {
         None
     };
+    // More than twice the frames the container declared: stop keeping them and decode twice.
+    let under_declared = |kept: u64| kept > 2 * probe.info.frame_count_hint + 16;
     // Plate samples: frame indices and frames (copied only when the frame also goes to the cache).
     let (mut sample_idx, mut mats) = (Vec::new(), Vec::new());
     for item in (Timed {
@@ -313,13 +315,13 @@ pub fn analyse(
             }
             c.push(f);
             // The container under-declared its frames: fall back to decoding twice.
-            if c.len() as u64 > 2 * probe.info.frame_count_hint + 16 {
+            if under_declared(c.len() as u64) {
                 cache = None;
             }
         } else {
             if let Some(sp) = spill.as_mut() {
                 // The container under-declared its frames, or the disk said no: decode twice.
-                if sp.frames > 2 * probe.info.frame_count_hint + 16 || sp.write(&f).is_err() {
+                if under_declared(sp.frames) || sp.write(&f).is_err() {
                     spill = None;
                 }
             }

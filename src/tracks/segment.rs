@@ -1118,7 +1118,6 @@ mod tests {
     /// their foreground value and sit outside the histogram.
     #[test]
     fn plate_difference_marks_known_pixels_and_leaves_the_rest() {
-        use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
         let n = 1003;
         let frame: Vec<u8> = (0..3 * n).map(|_| rng.gen()).collect();
@@ -1155,7 +1154,6 @@ mod tests {
     /// mean and AND / countNonZero, to the bit.
     #[test]
     fn outline_and_colour_sums_match_opencv() {
-        use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         let (w, h) = (40, 30);
         let mut bgr =

@@ -45,8 +45,14 @@ pub fn pan_frames(seed: u64, w: i32, h: i32, n: usize, dx: i32, dy: i32) -> Vec<
 
 /// Runs the physlint binary, returning (exit code, stderr).
 pub fn physlint(args: &[&str]) -> (i32, String) {
+    physlint_with_env(args, &[])
+}
+
+/// [`physlint`] with extra environment variables.
+pub fn physlint_with_env(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_physlint"))
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     (
