@@ -220,10 +220,32 @@ fn quantiles<const N: usize>(vals: &[f32], qs: [f64; N]) -> [f32; N] {
     kth_smallest(vals, qs.map(|q| (last * q).round() as usize))
 }
 
-/// Computes flow for consecutive frames of one video; keeps the DIS instance between pairs.
+/// Computes flow for consecutive frames of one video; keeps the DIS instances between pairs.
+///
+/// DIS searches only from its finest pyramid level down (a quarter of the frame for `fast`), and
+/// shrinks both inputs to that level on every call: four times per frame for flow both ways
+/// over two pairs. The engine shrinks each frame once instead (the same INTER_AREA resize DIS
+/// does), runs DIS on the shrunk frames with finest level 0, and enlarges the result as DIS does
+/// (bilinear, times the scale). The pyramid levels, and so the flow, are bit-identical to DIS on
+/// the full frames; sizes for which DIS would pick a different coarsest level use the full frames.
 pub struct FlowEngine {
+    /// The preset as configured, for full-size frames.
     dis: Ptr<video::DISOpticalFlow>,
+    /// The same preset with finest level 0, for frames already shrunk to the finest level.
+    shrunk: Ptr<video::DISOpticalFlow>,
+    /// The preset's finest pyramid level (each level halves the frame).
+    finest: i32,
+    /// The last `cur` frame's bytes and its finest-level image, reused as the next `prev`.
+    last: Option<(Vec<u8>, Mat)>,
     cfg: Config,
+}
+
+/// The coarsest pyramid level DIS 4.6 picks for a `w` x `h` frame (its own formula, integer
+/// division included).
+fn dis_coarsest(w: i32, h: i32, patch: i32) -> i32 {
+    let by_width = ((w.max(h) as f64 / (4.0 * patch as f64)).ln() / 2f64.ln() + 0.5) as i32;
+    let by_patch = (((w.min(h) / patch) as f64).ln() / 2f64.ln()) as i32;
+    by_width.min(by_patch)
 }
 
 impl FlowEngine {
@@ -234,10 +256,42 @@ impl FlowEngine {
             FlowPreset::Fast => video::DISOpticalFlow_PRESET_FAST,
             FlowPreset::Medium => video::DISOpticalFlow_PRESET_MEDIUM,
         };
+        let dis = video::DISOpticalFlow::create(preset)?;
+        let finest = dis.get_finest_scale()?;
+        let mut shrunk = video::DISOpticalFlow::create(preset)?;
+        shrunk.set_finest_scale(0)?;
         Ok(FlowEngine {
-            dis: video::DISOpticalFlow::create(preset)?,
+            dis,
+            shrunk,
+            finest,
+            last: None,
             cfg: cfg.clone(),
         })
+    }
+
+    /// Whether frames of this size can take the shrunk path with the same pyramid as DIS's own.
+    fn shrinkable(&self, w: i32, h: i32) -> opencv::Result<bool> {
+        let f = 1 << self.finest;
+        let patch = self.dis.get_patch_size()?;
+        let (sw, sh) = (w / f, h / f);
+        Ok(self.finest > 0
+            && sw.min(sh) >= patch
+            && dis_coarsest(sw, sh, patch) == dis_coarsest(w, h, patch) - self.finest)
+    }
+
+    /// `gray` shrunk to the finest level (as DIS's prepareBuffers does).
+    fn shrink(&self, gray: &Mat) -> opencv::Result<Mat> {
+        let f = 1 << self.finest;
+        let mut out = Mat::default();
+        opencv::imgproc::resize(
+            gray,
+            &mut out,
+            opencv::core::Size::new(gray.cols() / f, gray.rows() / f),
+            0.0,
+            0.0,
+            opencv::imgproc::INTER_AREA,
+        )?;
+        Ok(out)
     }
 
     fn dense(&mut self, a: &Mat, b: &Mat) -> opencv::Result<FlowField> {
@@ -247,10 +301,50 @@ impl FlowEngine {
         FlowField::new(f)
     }
 
+    /// Flow between two finest-level images, enlarged to `size` as DIS enlarges its result.
+    fn dense_shrunk(
+        &mut self,
+        a: &Mat,
+        b: &Mat,
+        size: opencv::core::Size,
+    ) -> opencv::Result<FlowField> {
+        let mut small = Mat::default();
+        self.shrunk.calc(a, b, &mut small)?;
+        let mut f = Mat::default();
+        opencv::imgproc::resize(
+            &small,
+            &mut f,
+            size,
+            0.0,
+            0.0,
+            opencv::imgproc::INTER_LINEAR,
+        )?;
+        let scale = (1 << self.finest) as f32;
+        // As DIS's `flow *= scale` (convertTo with beta 0, which also turns -0 into +0).
+        for v in f.data_typed_mut::<Vec2f>()? {
+            *v = Vec2f::from([v[0] * scale + 0.0, v[1] * scale + 0.0]);
+        }
+        FlowField::new(f)
+    }
+
     /// Analyses the pair (prev → cur); `frame` is cur's index.
     pub fn pair(&mut self, prev: &Mat, cur: &Mat, frame: usize) -> opencv::Result<PairFlow> {
-        let fwd = self.dense(prev, cur)?;
-        let bwd = self.dense(cur, prev)?;
+        let (fwd, bwd) =
+            if self.shrinkable(cur.cols(), cur.rows())? && prev.size()? == cur.size()? {
+                // `prev` is usually the last call's `cur`: its shrunk image is reused.
+                let p = match self.last.take() {
+                    Some((bytes, small)) if bytes.as_slice() == prev.data_bytes()? => small,
+                    _ => self.shrink(prev)?,
+                };
+                let c = self.shrink(cur)?;
+                let size = cur.size()?;
+                let fwd = self.dense_shrunk(&p, &c, size)?;
+                let bwd = self.dense_shrunk(&c, &p, size)?;
+                self.last = Some((cur.data_bytes()?.to_vec(), c));
+                (fwd, bwd)
+            } else {
+                (self.dense(prev, cur)?, self.dense(cur, prev)?)
+            };
         let (h, w) = (prev.rows() as usize, prev.cols() as usize);
         Ok(self.summarise(
             frame,
@@ -410,5 +504,55 @@ mod tests {
             "dx {}",
             view[[45, 55, 0]]
         );
+    }
+
+    /// The engine's flow (frames shrunk once, DIS from its finest level) is bit-identical to DIS
+    /// on the full frames, for every preset, for sizes that take the shrunk path and sizes that
+    /// fall back, whether `prev` is the last call's `cur` (its shrunk image reused) or not.
+    #[test]
+    fn shrunk_flow_equals_dis_on_full_frames() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        for (w, h) in [
+            (320, 213),
+            (320, 180),
+            (176, 144),
+            (182, 100),
+            (64, 48),
+            (333, 97),
+        ] {
+            let big = crate::synth::scene::background(&mut rng, w + 16, h + 16).unwrap();
+            let frame = |x: i32, y: i32| {
+                let c = Mat::roi(&big, Rect::new(x, y, w, h)).unwrap();
+                let mut g = Mat::default();
+                imgproc::cvt_color_def(&c, &mut g, imgproc::COLOR_BGR2GRAY).unwrap();
+                g
+            };
+            let frames: Vec<Mat> = (0..4)
+                .map(|_| frame(rng.gen_range(0..16), rng.gen_range(0..16)))
+                .collect();
+            for preset in [FlowPreset::Ultrafast, FlowPreset::Fast, FlowPreset::Medium] {
+                let cfg = Config {
+                    flow_preset: preset,
+                    ..Config::default()
+                };
+                let mut engine = FlowEngine::new(&cfg).unwrap();
+                // 0→1, 1→2 (reuse), 3→2 (no reuse), 2→3.
+                for (i, j) in [(0, 1), (1, 2), (3, 2), (2, 3)] {
+                    let p = engine.pair(&frames[i], &frames[j], j).unwrap();
+                    for (a, b, got) in [(i, j, &p.fwd), (j, i, &p.bwd)] {
+                        let mut want = Mat::default();
+                        engine.dis.calc(&frames[a], &frames[b], &mut want).unwrap();
+                        let want = FlowField::new(want).unwrap();
+                        let same = got
+                            .as_slice()
+                            .iter()
+                            .zip(want.as_slice())
+                            .all(|(x, y)| x.to_bits() == y.to_bits());
+                        assert!(same, "{w}x{h} {preset:?} {a}->{b}");
+                    }
+                }
+            }
+        }
     }
 }
