@@ -321,8 +321,12 @@ impl FlowEngine {
         )?;
         let scale = (1 << self.finest) as f32;
         // As DIS's `flow *= scale` (convertTo with beta 0, which also turns -0 into +0).
-        for v in f.data_typed_mut::<Vec2f>()? {
-            *v = Vec2f::from([v[0] * scale + 0.0, v[1] * scale + 0.0]);
+        let v: &mut [Vec2f] = f.data_typed_mut()?;
+        // SAFETY: Vec2f is two f32 in a row (repr(C)), so n of them are 2n f32.
+        let flat =
+            unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<f32>(), 2 * v.len()) };
+        for x in flat {
+            *x = *x * scale + 0.0;
         }
         FlowField::new(f)
     }
