@@ -2,13 +2,13 @@
 # End-to-end speed bench on the same clips (default: all of ../shared/datasets):
 #   physlint scan (default settings) vs (a) ffmpeg decode-only, the floor, and (b) the reference
 #   Python/OpenCV script benches/reference_flow.py (DIS fwd+bwd at 480 px, occlusion, warp error).
-# The three run in turn, ROUNDS times (default 3; env ROUNDS), so a slow spell of a shared machine
+# The three run in turn, ROUNDS times (default 5; env ROUNDS), so a slow spell of a shared machine
 # hits all three alike; the medians over the rounds are the result. Prints frames/s and ratios per
 # round and their medians, and writes reports/speed.md. Installs opencv-python-headless from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=${1:-../shared/datasets}
-rounds=${ROUNDS:-3}
+rounds=${ROUNDS:-5}
 ./scripts/install-deps.sh >/dev/null
 python3 -c "import cv2" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check 'opencv-python-headless>=4.8' 'numpy<3'
 cargo build --release --quiet

@@ -81,7 +81,8 @@ pub struct GateArgs {
 /// The analysis settings scan and calibrate share (a calibration holds for the settings it was made with).
 #[derive(Debug, Args)]
 pub struct AnalysisArgs {
-    /// Analysis width in px (frames are downscaled to it, aspect kept).
+    /// Analysis size in px: each frame's longer side (a landscape video's width, a portrait one's
+    /// height) is downscaled to it, aspect kept.
     #[arg(long, default_value_t = Config::default().analysis_width)]
     pub width: u32,
     /// Dense-flow preset.

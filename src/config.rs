@@ -18,8 +18,9 @@ pub enum FlowPreset {
 /// Analysis configuration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
-    /// Frames are resized to this width (aspect kept, height rounded to even) before analysis.
-    /// Narrower videos are analysed at their own width. Default 320 px.
+    /// Frames are resized so that their longer side (the width of a landscape video, the height
+    /// of a portrait one) is this many px, aspect kept, before analysis. Smaller videos are
+    /// analysed at their own size. Default 320 px.
     pub analysis_width: u32,
     /// Dense-flow preset. Default `fast`.
     pub flow_preset: FlowPreset,

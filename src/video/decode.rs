@@ -121,13 +121,20 @@ fn as_bgr<'a>(m: &'a Mat, buf: &'a mut Mat) -> opencv::Result<&'a Mat> {
     Ok(buf)
 }
 
+/// The analysis size of a `w` x `h` frame: its longer side downscaled to `target` (aspect kept;
+/// the other side rounded, at least 2). Smaller frames keep their size. A portrait video gets
+/// the pixels of the same video in landscape, not three times as many.
 fn analysis_size(w: i32, h: i32, target: u32) -> (i32, i32) {
-    if w as u32 <= target {
+    let long = w.max(h);
+    if long as u32 <= target {
         return (w, h);
     }
-    let tw = target as i32;
-    let th = ((h as f64 * tw as f64 / w as f64).round() as i32).max(2);
-    (tw, th)
+    let scale = |side: i32| ((side as f64 * target as f64 / long as f64).round() as i32).max(2);
+    if w >= h {
+        (target as i32, scale(h))
+    } else {
+        (scale(w), target as i32)
+    }
 }
 
 /// Downscales to `size`: halvings by pixel averaging (2x2 blocks, OpenCV's vectorised INTER_AREA
@@ -331,6 +338,20 @@ pub fn open_some(
 mod tests {
     use super::*;
     use opencv::core::{Scalar, CV_8UC3};
+
+    /// The longer side sets the analysis size: a portrait video gets the landscape one's pixels,
+    /// a square one the target on both sides, a small one its own size.
+    #[test]
+    fn the_longer_side_sets_the_analysis_size() {
+        assert_eq!(analysis_size(1280, 720, 320), (320, 180));
+        assert_eq!(analysis_size(720, 1280, 320), (180, 320));
+        assert_eq!(analysis_size(360, 640, 320), (180, 320));
+        assert_eq!(analysis_size(720, 480, 320), (320, 213));
+        assert_eq!(analysis_size(512, 512, 320), (320, 320));
+        assert_eq!(analysis_size(176, 144, 320), (176, 144));
+        assert_eq!(analysis_size(300, 330, 320), (291, 320));
+        assert_eq!(analysis_size(4000, 10, 320), (320, 2));
+    }
 
     /// Frames of the common sizes (and odd or portrait ones) shrink to the analysis size and keep
     /// their content (a flat colour stays that colour).
