@@ -1,10 +1,11 @@
 //! Flow stage: dense optical flow between consecutive frames and what follows from it.
 //!
 //! Takes pairs of analysis-size grey frames; gives, per pair, a [`PairFlow`]: forward and backward
-//! DIS flow ([`FlowField`]: the matrices DIS wrote, read as slices or (h, w, 2) ndarray views), the
-//! share of pixels failing the forward-backward check, the photometric warping error on the
-//! others, the camera motion ([`CameraMotion`]) with which later stages compute residual (object)
-//! flow, and the scene-cut flag. It never decodes and never looks at objects.
+//! DIS flow ([`FlowField`]: the matrices the flow was written to, read as slices or (h, w, 2)
+//! ndarray views), the share of pixels failing the forward-backward check, the photometric
+//! warping error on the others, the camera motion ([`CameraMotion`]) with which later stages
+//! compute residual (object) flow, and the scene-cut flag. It never decodes and never looks at
+//! objects.
 
 pub mod camera;
 
@@ -17,7 +18,7 @@ use opencv::prelude::*;
 use opencv::video;
 use serde::Serialize;
 
-/// A dense flow field in analysis px/frame, held in the matrix DIS wrote (no copy): viewed as
+/// A dense flow field in analysis px/frame, held in the matrix it was written to (no copy): viewed as
 /// shape (height, width, 2), `[y, x, 0]` = dx, `[y, x, 1]` = dy.
 pub struct FlowField {
     mat: Mat,
