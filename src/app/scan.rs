@@ -79,7 +79,7 @@ pub fn deadline(limit: Option<std::time::Duration>) -> Option<(Instant, f64)> {
 pub const DECODE_ONCE_BYTES: u64 = 64 << 20;
 
 /// Most bytes of analysis-size BGR frames a long video may write to a temporary file so that it
-/// is decoded once (see [`Spill`]).
+/// is decoded once (see `Spill`).
 pub const SPILL_BYTES: u64 = 1 << 30;
 
 /// [`SPILL_BYTES`], or the environment's `PHYSLINT_SPILL_BYTES` (0: always decode long videos
