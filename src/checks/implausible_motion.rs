@@ -309,17 +309,30 @@ impl Check for ImplausibleMotion {
                     };
                     // No apex after the bounce (it flew out of view or the track ended): its
                     // highest sighting bounds the rebound from below.
-                    let Some(a1) = apex(b + 1..hi).or_else(|| {
+                    let seen_apex = apex(b + 1..hi);
+                    let Some(a1) = seen_apex.or_else(|| {
                         (b + 1..=hi.min(n - 1)).min_by(|&x, &y| run[x].cy.total_cmp(&run[y].cy))
                     }) else {
                         continue;
                     };
-                    let (h1, h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
+                    let (h1, mut h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
+                    // Still rising at its last sighting (out of view at the top, or lost): in free
+                    // flight it climbs v² / 2g more.
+                    let mut rising = 0.0;
+                    if seen_apex.is_none() && a1 == n - 1 && a1 > b + 1 {
+                        rising = (-d[a1 - 1].1).max(0.0);
+                        h2 += rising * rising / (2.0 * g);
+                    }
                     // A drop of a few pixels is too small to measure a rebound against.
                     let measurable = (0.5 * s).max(MIN_DROP * ctx.size.1).max(4.0 * jitter);
                     if h1 > measurable && h2 > h1 {
                         let o = run[b];
-                        out.push(finding("bounce_gain", t, o, run[a1].frame, h2 / h1 - 1.0, format!("track {} rebounds to {:.0} px after falling {:.0} px: the bounce gains {:.0}% height", t.id, h2, h1, 100.0 * (h2 / h1 - 1.0))));
+                        let to = if rising > 0.0 {
+                            format!("would rebound to {h2:.0} px (last seen still rising at {rising:.1} px/frame)")
+                        } else {
+                            format!("rebounds to {h2:.0} px")
+                        };
+                        out.push(finding("bounce_gain", t, o, run[a1].frame, h2 / h1 - 1.0, format!("track {} {to} after falling {:.0} px: the bounce gains {:.0}% height", t.id, h1, 100.0 * (h2 / h1 - 1.0))));
                     }
                 }
             }
@@ -755,6 +768,34 @@ mod tests {
             }
         }
         p
+    }
+
+    /// A rebound lost while still rising, below the drop height: its free-flight apex (speed² /
+    /// 2g above its last sighting) is what is compared. A 1.3x bounce is caught, a 0.8x one is not.
+    #[test]
+    fn a_rebound_lost_while_rising_is_judged_by_where_it_would_peak() {
+        let rising_at = |gain: f64, y_end: f64| {
+            let p = dropped_from_rest(100.0, gain, |p| {
+                p.len() > 20 && {
+                    let (a, b) = (p[p.len() - 2].1, p[p.len() - 1].1);
+                    b < a && b < y_end
+                }
+            });
+            let n = p.len() + 5;
+            kinds(&[ball(&p), floor_walker(n)], n)
+        };
+        let gaining = rising_at(1.3, 150.0);
+        assert!(
+            gaining
+                .iter()
+                .any(|&(k, _, raw)| k == "bounce_gain" && raw > 0.3),
+            "{gaining:?}"
+        );
+        let losing = rising_at(0.8, 170.0);
+        assert!(
+            losing.iter().all(|&(k, _, _)| k != "bounce_gain"),
+            "{losing:?}"
+        );
     }
 
     #[test]
