@@ -13,13 +13,26 @@ pub use camera::CameraMotion;
 
 use crate::config::{Config, FlowPreset};
 use ndarray::ArrayView3;
-use opencv::core::{Mat, Ptr, Vec2f};
+use opencv::core::{Mat, Ptr, Vec2f, VecN};
 use opencv::prelude::*;
 use opencv::video;
 use serde::Serialize;
 
-/// A dense flow field in analysis px/frame, held in the matrix it was written to (no copy): viewed as
-/// shape (height, width, 2), `[y, x, 0]` = dx, `[y, x, 1]` = dy.
+/// The floats of multi-channel f32 pixels (an OpenCV `Vec2f` or `Vec3f` slice), channels
+/// interleaved.
+pub(crate) fn floats<const N: usize>(v: &[VecN<f32, N>]) -> &[f32] {
+    // SAFETY: VecN is repr(C) over [f32; N], so n of them are N·n f32 in a row.
+    unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), N * v.len()) }
+}
+
+/// [`floats`], mutable.
+pub(crate) fn floats_mut<const N: usize>(v: &mut [VecN<f32, N>]) -> &mut [f32] {
+    // SAFETY: as in `floats`.
+    unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<f32>(), N * v.len()) }
+}
+
+/// A dense flow field in analysis px/frame, held in the matrix it was written to (no copy):
+/// viewed as shape (height, width, 2), `[y, x, 0]` = dx, `[y, x, 1]` = dy.
 pub struct FlowField {
     mat: Mat,
     h: usize,
@@ -48,9 +61,7 @@ impl FlowField {
 
     /// The values, row-major, dx and dy interleaved.
     pub fn as_slice(&self) -> &[f32] {
-        let v: &[Vec2f] = self.mat.data_typed().expect("checked in new");
-        // SAFETY: Vec2f is two f32 in a row (repr(C)), so n of them are 2n f32.
-        unsafe { std::slice::from_raw_parts(v.as_ptr().cast::<f32>(), 2 * v.len()) }
+        floats(self.mat.data_typed::<Vec2f>().expect("checked in new"))
     }
 
     /// The field as an (height, width, 2) array view.
@@ -322,11 +333,7 @@ impl FlowEngine {
         )?;
         let scale = (1 << self.finest) as f32;
         // As DIS's `flow *= scale` (convertTo with beta 0, which also turns -0 into +0).
-        let v: &mut [Vec2f] = f.data_typed_mut()?;
-        // SAFETY: Vec2f is two f32 in a row (repr(C)), so n of them are 2n f32.
-        let flat =
-            unsafe { std::slice::from_raw_parts_mut(v.as_mut_ptr().cast::<f32>(), 2 * v.len()) };
-        for x in flat {
+        for x in floats_mut(f.data_typed_mut::<Vec2f>()?) {
             *x = *x * scale + 0.0;
         }
         FlowField::new(f)

@@ -118,9 +118,7 @@ fn warp_plate(
     }
     let dst = out.data_typed_mut::<Vec3f>()?;
     let vdst = vout.data_bytes_mut()?;
-    // SAFETY: Vec3f is three f32 in a row (repr(C)), so the plate's w * h of them are 3wh f32.
-    let flat: &[f32] =
-        unsafe { std::slice::from_raw_parts(src.as_ptr().cast::<f32>(), 3 * src.len()) };
+    let flat = crate::flow::floats(src);
     let (wi, hi) = (w as i32, h as i32);
     let tap = |x: i32, y: i32| -> [f32; 3] {
         if x < 0 || y < 0 || x >= wi || y >= hi {
@@ -153,9 +151,7 @@ fn warp_plate(
                 (y0l + bdelta[x]) >> (AB_BITS - INTER_BITS),
             )
         };
-        // SAFETY: Vec3f is three f32 in a row (repr(C)), so the row's w of them are 3w f32.
-        let row: &mut [f32] =
-            unsafe { std::slice::from_raw_parts_mut(dst[at..].as_mut_ptr().cast::<f32>(), 3 * w) };
+        let row = crate::flow::floats_mut(&mut dst[at..at + w]);
         let mut x = 0;
         while x < w {
             let (sx, sy) = at_src(x);
