@@ -205,8 +205,9 @@ impl Check for ImplausibleMotion {
                     let steps_of = |r: std::ops::Range<usize>| -> Vec<(&Obs, &Obs)> {
                         r.map(|j| (run[j], run[j + 1])).collect()
                     };
-                    // Along the floor gravity does not change the speed; the clip's gravity estimate
-                    // (inflated by walkers' bobbing) is no allowance there beyond the prior's.
+                    // Along the floor gravity does not change the speed; the clip's gravity
+                    // estimate (inflated by walkers' bobbing) is no allowance there beyond the
+                    // prior's.
                     let ga = if contact { g.min(0.5) } else { g };
                     if dv > 4.0 * ga + 1.0
                         && !reversal_x
@@ -537,7 +538,8 @@ mod tests {
     }
 
     /// Along the floor gravity does not change a slider's speed: a walker's bobbing, which
-    /// inflates the clip's gravity estimate, does not hide a speed-up there, and braking stays quiet.
+    /// inflates the clip's gravity estimate, does not hide a speed-up there, and braking stays
+    /// quiet.
     #[test]
     fn a_bobbing_walker_does_not_hide_a_speed_up_on_the_floor() {
         let n = 60;
