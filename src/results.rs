@@ -190,6 +190,9 @@ pub struct TrackRow {
     pub g: f64,
     /// Mean colour, red channel.
     pub r: f64,
+    /// Share of the mask with residual motion (0..1; still parts, such as a ghost the blob
+    /// carries, lower it).
+    pub moving_frac: f64,
 }
 
 /// A decoded frame as plain pixels for evidence pictures (RGB, 8-bit, row-major, downscaled).

@@ -318,6 +318,16 @@ fn a_thrown_ball_is_one_track_with_accurate_centroids() {
         .copied()
         .unwrap();
     let on_main: Vec<&&TrackRow> = visible.iter().filter(|r| r.track_id == main).collect();
+    // A thrown ball (a flat disc: flow is evidence of motion only near its outline) shows
+    // residual motion over a good part of its mask.
+    let mut moving: Vec<f64> = on_main.iter().map(|r| r.moving_frac).collect();
+    moving.sort_by(f64::total_cmp);
+    assert!(moving.iter().all(|m| (0.0..=1.0).contains(m)));
+    assert!(
+        moving[moving.len() / 2] > 0.2,
+        "median moving share {}",
+        moving[moving.len() / 2]
+    );
     assert!(
         on_main.len() as f64 >= 0.9 * 39.0,
         "main track covers {} of 39 frames; ids {ids:?}",

@@ -567,6 +567,7 @@ fn track_rows(video: &str, tracks: &[Track], k: f64) -> Vec<TrackRow> {
                 b: r4(o.colour[0]),
                 g: r4(o.colour[1]),
                 r: r4(o.colour[2]),
+                moving_frac: r4(o.moving_frac),
             })
         })
         .collect();
