@@ -110,6 +110,7 @@ fn bench(c: &mut Criterion) {
         size: (320.0, 240.0),
         cut: vec![false; frames.len()],
         zoom: vec![1.0; frames.len()],
+        shift: vec![[0.0; 2]; frames.len()],
     };
     let cal = Calibration::default();
     c.bench_function(

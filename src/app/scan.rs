@@ -372,6 +372,7 @@ pub fn analyse(
     let mut engine = FlowEngine::new(cfg)?;
     let mut tracker = Tracker::new(cfg, info.analysis_width, info.analysis_height, plate)?;
     let (mut cut, mut zoom) = (vec![false], vec![1.0f64]);
+    let mut shift = vec![[0.0f64; 2]];
     let mut frames = Vec::new();
     let mut prev: Option<video::Frame> = None;
     let mut decoded = 0usize;
@@ -388,6 +389,18 @@ pub fn analyse(
             tracks_s += thread_cpu_seconds() - t1;
             cut.push(pair.scene_cut);
             zoom.push(zoom.last().copied().unwrap_or(1.0) * pair.camera.scale as f64);
+            // The camera model maps p to s·(p − c) + c + d (roll ignored); across a cut there is
+            // no camera motion to follow.
+            let last = shift.last().copied().unwrap_or([0.0; 2]);
+            let cam = &pair.camera;
+            shift.push(if pair.scene_cut {
+                last
+            } else {
+                [
+                    cam.scale as f64 * last[0] + cam.dx as f64,
+                    cam.scale as f64 * last[1] + cam.dy as f64,
+                ]
+            });
             let s = &pair.stats;
             let c = &pair.camera;
             frames.push(FrameRow {
@@ -445,6 +458,7 @@ pub fn analyse(
         size: (info.analysis_width as f64, info.analysis_height as f64),
         cut,
         zoom,
+        shift,
     };
     let findings = checks::run_all(&tracks, &ctx, cfg, cal);
     let mut family = [0.0f64; 4];

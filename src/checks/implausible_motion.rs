@@ -109,7 +109,7 @@ impl Check for ImplausibleMotion {
         let mut floors = vec![0.0f64; shot.last().copied().unwrap_or(0) + 1];
         for o in tracks.iter().flat_map(|t| t.visible()) {
             let k = shot_of(o.frame);
-            floors[k] = floors[k].max(o.bbox[1] + o.bbox[3]);
+            floors[k] = floors[k].max(ctx.scene_y(o.frame, o.bbox[1] + o.bbox[3]));
         }
         // Gravity from the clip's own downward accelerations, with a prior of 0.5 px/frame².
         let mut acc = Vec::new();
@@ -143,7 +143,13 @@ impl Check for ImplausibleMotion {
                         .collect::<Vec<_>>(),
                 );
                 let floor = floors[shot_of(run[0].frame)];
-                let airborne = |o: &Obs| floor - (o.bbox[1] + o.bbox[3]) > 0.8 * s;
+                // Height of the box bottom above the floor, in the frame's px (the floor found in
+                // scene heights, so that a camera tilting or zooming does not move it).
+                let above = |o: &Obs| {
+                    let z = ctx.zoom.get(o.frame).copied().unwrap_or(1.0);
+                    (floor - ctx.scene_y(o.frame, o.bbox[1] + o.bbox[3])) * z
+                };
+                let airborne = |o: &Obs| above(o) > 0.8 * s;
                 // A sliver of the object (half hidden behind something) has a centroid of its own.
                 let typical_area = s * s;
                 let clean_pair = |i: usize| {
@@ -186,8 +192,8 @@ impl Check for ImplausibleMotion {
                     let (vb, va) = (mean(i - 3..i), mean(i + 1..i + 4));
                     let o = run[i];
                     // Contact anywhere in the span the two velocity windows cover.
-                    let contact = (i.saturating_sub(3)..(i + 5).min(n))
-                        .any(|j| floor - (run[j].bbox[1] + run[j].bbox[3]) < 0.4 * s);
+                    let contact =
+                        (i.saturating_sub(3)..(i + 5).min(n)).any(|j| above(run[j]) < 0.4 * s);
                     // A contact explains a bounce or a slowdown, not a sideways speed-up.
                     // Steady acceleration seen inside both windows (a pendulum swinging through
                     // its turn) explains a velocity change; a jump is what is left beyond it.
@@ -251,7 +257,7 @@ impl Check for ImplausibleMotion {
                         let len = j - i;
                         if len >= 4 && before > 1.0 {
                             let o = run[i];
-                            out.push(finding("hover", t, o, run[j.min(n - 1)].frame, len as f64 * before.min(5.0) / 5.0, format!("track {} stops in mid-air for {} frames after moving at {:.1} px/frame, {:.0} px above the floor", t.id, len, before, floor - o.bbox[1] - o.bbox[3])));
+                            out.push(finding("hover", t, o, run[j.min(n - 1)].frame, len as f64 * before.min(5.0) / 5.0, format!("track {} stops in mid-air for {} frames after moving at {:.1} px/frame, {:.0} px above the floor", t.id, len, before, above(o))));
                         }
                         i = j;
                     }
@@ -291,7 +297,7 @@ impl Check for ImplausibleMotion {
                         d[k].1 < -0.05
                             && d[k - 1].1 >= -0.05
                             && d[k - 1].1.max(d[k - 2].1) > 0.05
-                            && floor - (run[k].bbox[1] + run[k].bbox[3]) < 0.5 * s
+                            && above(run[k]) < 0.5 * s
                     })
                     .collect();
                 for (bi, &b) in bounces.iter().enumerate() {
@@ -574,6 +580,35 @@ mod tests {
         let n = 80;
         let found = kinds(&[ball(&ballistic(n, 0.7)), floor_walker(n)], n);
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    /// A camera tilting up moves the floor up the frame. The floor is found in scene heights, so
+    /// a lossy bouncing ball stays quiet; in image heights its later bounces are in mid-air.
+    #[test]
+    fn a_tilting_camera_does_not_lift_the_floor() {
+        let n = 80;
+        let tilt = |f: usize| -0.4 * f as f64;
+        let lift = |mut t: Track| {
+            for o in t.obs.iter_mut() {
+                o.cy += tilt(o.frame);
+                o.bbox[1] += tilt(o.frame);
+            }
+            t
+        };
+        let tracks = [lift(ball(&ballistic(n, 0.7))), lift(floor_walker(n))];
+        let mut c = ctx(n);
+        let blind = ImplausibleMotion.find(&tracks, &c, &Config::default());
+        assert!(
+            !blind.is_empty(),
+            "the camera's motion is what this test is about"
+        );
+        c.shift = (0..n).map(|f| [0.0, tilt(f)]).collect();
+        let found = ImplausibleMotion.find(&tracks, &c, &Config::default());
+        assert!(
+            found.is_empty(),
+            "{:?}",
+            found.iter().map(|f| &f.detail).collect::<Vec<_>>()
+        );
     }
 
     /// A lossy bounce over `n` frames whose path jumps 80 px right from frame 30 on.

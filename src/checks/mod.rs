@@ -34,9 +34,22 @@ pub struct Context {
     pub cut: Vec<bool>,
     /// Cumulative camera zoom at each frame (1 at frame 0).
     pub zoom: Vec<f64>,
+    /// Cumulative camera translation at each frame, (x, y) analysis px: with `zoom`, a point
+    /// (x, y) of frame 0 is seen at `c + zoom·((x, y) − c) + shift` at frame f, c the frame
+    /// centre (roll ignored).
+    pub shift: Vec<[f64; 2]>,
 }
 
 impl Context {
+    /// The height at frame 0 of what is seen at height `y` of frame `f` (see `shift`): heights of
+    /// a moving camera's frames, made comparable.
+    pub fn scene_y(&self, f: usize, y: f64) -> f64 {
+        let c = self.size.1 / 2.0;
+        let z = self.zoom.get(f).copied().unwrap_or(1.0).max(1e-6);
+        let t = self.shift.get(f).map_or(0.0, |s| s[1]);
+        (y - c - t) / z + c
+    }
+
     /// True when a cut lies in the `span` frames up to `f` (or 2 frames after it).
     pub fn near_cut_before(&self, f: usize, span: usize) -> bool {
         (f.saturating_sub(span)..=(f + 2).min(self.frames.saturating_sub(1)))
@@ -390,6 +403,22 @@ pub(crate) fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
 }
 
 #[cfg(test)]
+mod tests {
+    use super::testkit::ctx;
+
+    #[test]
+    fn scene_heights_undo_the_cameras_tilt_and_zoom() {
+        let mut c = ctx(3);
+        // Frame 2: the camera has zoomed 2x about the centre (y = 120) and moved the view down 10 px.
+        c.zoom[2] = 2.0;
+        c.shift[2] = [0.0, 10.0];
+        // A point at height 150 of frame 0 is seen at 120 + 2·30 + 10 = 190 in frame 2.
+        assert!((c.scene_y(2, 190.0) - 150.0).abs() < 1e-9);
+        assert_eq!(c.scene_y(0, 150.0), 150.0);
+    }
+}
+
+#[cfg(test)]
 pub(crate) mod testkit {
     //! Hand-made tracks for check tests.
     use super::*;
@@ -437,6 +466,7 @@ pub(crate) mod testkit {
             size: (320.0, 240.0),
             cut: vec![false; frames],
             zoom: vec![1.0; frames],
+            shift: vec![[0.0; 2]; frames],
         }
     }
 
