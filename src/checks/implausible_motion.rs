@@ -219,6 +219,12 @@ impl Check for ImplausibleMotion {
                         && !reversal_x
                         && clean_pair(i - 1)
                         && clean_pair(i)
+                        // No step the two velocities are measured over goes onto another blob (the
+                        // track's area jumps).
+                        && (i - 3..i + 4).all(|k| {
+                            let r = run[k + 1].area / run[k].area.max(1.0);
+                            (0.4..2.5).contains(&r)
+                        })
                         // A box that stops following its centroid is being cut by something in front.
                         && box_follows(&steps_of(i - 3..i))
                         && box_follows(&steps_of(i + 1..i + 4))
@@ -541,6 +547,22 @@ mod tests {
                 .collect(),
             EndReason::VideoEnd,
         )
+    }
+
+    /// A track that steps onto another, much smaller blob (an association slip) has no velocity
+    /// across that step: the windows around it see no speed jump.
+    #[test]
+    fn a_step_onto_another_blob_is_not_a_speed_jump() {
+        let n = 60;
+        let mut t = slider(n, |_| 1.0);
+        for o in t.obs.iter_mut().skip(32) {
+            *o = obs(o.frame, o.cx + 50.0, o.cy - 20.0, 8.0, o.colour);
+        }
+        let found = kinds(&[t, floor_walker(n)], n);
+        assert!(
+            found.iter().all(|&(k, _, _)| k != "speed_jump"),
+            "{found:?}"
+        );
     }
 
     /// Along the floor gravity does not change a slider's speed: a walker's bobbing, which
