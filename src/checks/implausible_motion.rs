@@ -321,7 +321,16 @@ impl Check for ImplausibleMotion {
                     // after birth, so at most that much free fall in): the first one is the apex.
                     let from_rest =
                         lo == 0 && d[0].1.abs() <= ((super::SETTLE as f64 + 1.5) * g).max(1.0);
-                    let Some(a0) = apex(lo..b).or(from_rest.then_some(0)) else {
+                    let seen_drop_apex = apex(lo..b);
+                    // Already falling where the sightings start (dropped from above the view): in
+                    // free flight it fell v² / 2g before that, as a rebound still rising climbs
+                    // v² / 2g more (below); both from the step at the end of the sightings.
+                    let falling = match (seen_drop_apex, from_rest) {
+                        (None, false) if lo == 0 && d[0].1 > 0.0 => d[0].1,
+                        _ => 0.0,
+                    };
+                    let Some(a0) = seen_drop_apex.or((from_rest || falling > 0.0).then_some(0))
+                    else {
                         continue;
                     };
                     // No apex after the bounce (it flew out of view or the track ended): its
@@ -332,7 +341,8 @@ impl Check for ImplausibleMotion {
                     }) else {
                         continue;
                     };
-                    let (h1, mut h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
+                    let (mut h1, mut h2) = (run[b].cy - run[a0].cy, run[b].cy - run[a1].cy);
+                    h1 += falling * falling / (2.0 * g);
                     // Still rising at its last sighting (out of view at the top, or lost): in free
                     // flight it climbs v² / 2g more.
                     let mut rising = 0.0;
@@ -349,7 +359,23 @@ impl Check for ImplausibleMotion {
                         } else {
                             format!("rebounds to {h2:.0} px")
                         };
-                        out.push(finding("bounce_gain", t, o, run[a1].frame, h2 / h1 - 1.0, format!("track {} {to} after falling {:.0} px: the bounce gains {:.0}% height", t.id, h1, 100.0 * (h2 / h1 - 1.0))));
+                        let from = if falling > 0.0 {
+                            format!("falling {h1:.0} px (first seen already falling at {falling:.1} px/frame)")
+                        } else {
+                            format!("falling {h1:.0} px")
+                        };
+                        out.push(finding(
+                            "bounce_gain",
+                            t,
+                            o,
+                            run[a1].frame,
+                            h2 / h1 - 1.0,
+                            format!(
+                                "track {} {to} after {from}: the bounce gains {:.0}% height",
+                                t.id,
+                                100.0 * (h2 / h1 - 1.0)
+                            ),
+                        ));
                     }
                 }
             }
@@ -879,6 +905,34 @@ mod tests {
             "{gaining:?}"
         );
         let losing = rising_at(0.8, 170.0);
+        assert!(
+            losing.iter().all(|&(k, _, _)| k != "bounce_gain"),
+            "{losing:?}"
+        );
+    }
+
+    /// A ball dropped from above the view (first seen already falling at 10 px/frame) and lost
+    /// while still rising after its bounce: both heights are judged by energy (speed² / 2g beyond
+    /// the sightings). A 1.3x bounce is caught, a 0.8x one is not.
+    #[test]
+    fn a_ball_first_seen_falling_is_judged_by_the_height_it_fell_from() {
+        let seen_between_60_and_the_floor = |gain: f64| {
+            let p = dropped_from_rest(-40.0, gain, |p| p.len() >= 80);
+            let first = p.iter().position(|q| q.1 >= 60.0).unwrap();
+            let bounce = p.iter().position(|q| q.1 >= 210.0).unwrap();
+            let last = bounce + p[bounce..].iter().position(|q| q.1 < 60.0).unwrap();
+            let p = p[first..last].to_vec();
+            let n = p.len() + 5;
+            kinds(&[ball(&p), floor_walker(n)], n)
+        };
+        let gaining = seen_between_60_and_the_floor(1.3);
+        assert!(
+            gaining
+                .iter()
+                .any(|&(k, _, raw)| k == "bounce_gain" && raw > 0.3),
+            "{gaining:?}"
+        );
+        let losing = seen_between_60_and_the_floor(0.8);
         assert!(
             losing.iter().all(|&(k, _, _)| k != "bounce_gain"),
             "{losing:?}"
