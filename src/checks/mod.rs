@@ -456,6 +456,7 @@ pub(crate) mod testkit {
             end,
             cam_acc: [0.0; 2],
             faint_birth: false,
+            popped: None,
         }
     }
 

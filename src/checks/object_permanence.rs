@@ -1,7 +1,7 @@
 //! Object permanence: tracks that end (vanish) or start (appear) abruptly, away from the frame
 //! edge, with no other object over them and no scene cut.
 
-use super::{median, overlaps_other, Check, Context, Finding};
+use super::{grown, median, overlaps_other, Check, Context, Finding};
 use crate::config::Config;
 use crate::tracks::{EndReason, Obs, Track};
 
@@ -76,13 +76,21 @@ impl Check for ObjectPermanence {
             let first = vis[0];
             let next: Vec<f64> = vis.iter().skip(1).take(5).map(|o| o.area).collect();
             let m = median(&next);
-            let born_late = first.frame > 2 && t.obs[0].frame == first.frame && !t.faint_birth;
+            // The video's start is judged like a cut's aftermath: objects standing still from the
+            // first frame are found only as they start to move or the plate is learnt around them.
+            // Nor is a blob under which the image did not change when it was first found.
+            let born_late = first.frame >= super::CUT_SETTLE
+                && t.obs[0].frame == first.frame
+                && !t.faint_birth
+                && t.popped != Some(false);
             if born_late
                 && !first.at_edge
                 && !ctx.near_cut_before(first.frame, super::CUT_SETTLE)
                 && first.area >= 0.6 * m
-                && !overlaps_other(tracks, t.id, first.frame, first.bbox)
-                && !overlaps_other(tracks, t.id, first.frame - 1, first.bbox)
+                // Beside another object at birth (within a quarter of its size), it is more
+                // likely a piece split off that object than a newcomer.
+                && !overlaps_other(tracks, t.id, first.frame, grown(first.bbox, 0.25))
+                && !overlaps_other(tracks, t.id, first.frame - 1, grown(first.bbox, 0.25))
                 // A fragment that another track swallows next frame did not appear: it split off.
                 && !overlaps_other(tracks, t.id, first.frame + 1, first.bbox)
             {
@@ -188,6 +196,61 @@ mod tests {
         born.faint_birth = true;
         let f = ObjectPermanence.find(&[born], &ctx(60), &Config::default());
         assert!(f.iter().all(|f| f.kind != "appear"), "{f:?}");
+    }
+
+    /// An object first found in the first frames of the video (or of a shot) was most likely
+    /// there from the start: the segmentation needs those frames to find still objects.
+    #[test]
+    fn an_object_found_in_the_first_frames_did_not_appear() {
+        let early = track(1, walk(8..50, 40.0), EndReason::VideoEnd);
+        let f = ObjectPermanence.find(&[early], &ctx(60), &Config::default());
+        assert!(f.iter().all(|f| f.kind != "appear"), "{f:?}");
+        let later = track(1, walk(12..50, 40.0), EndReason::VideoEnd);
+        let f = ObjectPermanence.find(&[later], &ctx(60), &Config::default());
+        assert!(f.iter().any(|f| f.kind == "appear"), "{f:?}");
+    }
+
+    /// A blob under which the image did not change when it was first found (a slow object the
+    /// segmentation picks up late) did not appear; one that popped into view did.
+    #[test]
+    fn only_a_blob_that_changed_the_image_appeared() {
+        let mut found_late = track(1, walk(20..50, 40.0), EndReason::VideoEnd);
+        found_late.popped = Some(false);
+        let f = ObjectPermanence.find(&[found_late.clone()], &ctx(60), &Config::default());
+        assert!(f.iter().all(|f| f.kind != "appear"), "{f:?}");
+        found_late.popped = Some(true);
+        let f = ObjectPermanence.find(&[found_late], &ctx(60), &Config::default());
+        assert!(f.iter().any(|f| f.kind == "appear"), "{f:?}");
+    }
+
+    /// A blob born right beside another object (a few px from its box) is more likely a piece
+    /// of it than a newcomer; one born well clear of it appeared.
+    #[test]
+    fn a_blob_born_beside_another_object_did_not_appear() {
+        let other = |gap: f64| {
+            // 24 px boxes: the newcomer's centre runs at 40 + 2f, so at frame 20 its box ends at
+            // x = 92; the other object's box starts `gap` px further right.
+            let o = (0..50)
+                .map(|f| {
+                    obs(
+                        f,
+                        92.0 + gap + 12.0 + 2.0 * f as f64 - 40.0,
+                        120.0,
+                        24.0,
+                        [200.0, 0.0, 0.0],
+                    )
+                })
+                .collect();
+            track(2, o, EndReason::VideoEnd)
+        };
+        let born = track(1, walk(20..50, 40.0), EndReason::VideoEnd);
+        let near = ObjectPermanence.find(&[born.clone(), other(4.0)], &ctx(60), &Config::default());
+        assert!(near.iter().all(|f| f.kind != "appear"), "{near:?}");
+        let far = ObjectPermanence.find(&[born, other(40.0)], &ctx(60), &Config::default());
+        assert!(
+            far.iter().any(|f| f.kind == "appear" && f.track_id == 1),
+            "{far:?}"
+        );
     }
 
     /// A fragment born at frame 20 beside a body whose box grows over it from frame 21 on split

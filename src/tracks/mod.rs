@@ -107,6 +107,10 @@ pub struct Track {
     /// First seen only as a faint blob: it rose out of the noise, so its birth frame is not
     /// when it came into view.
     pub faint_birth: bool,
+    /// At birth, with the camera still: whether the image under the new blob changed from the
+    /// frame before (it popped into view) or not (it was there, found only now). None when the
+    /// frames could not be compared (a moving camera, a cut, the first frame).
+    pub popped: Option<bool>,
 }
 
 impl Track {
@@ -648,7 +652,11 @@ impl Tracker {
             if d.moving_frac >= self.cfg.track_min_moving || d.area >= 4.0 * self.min_area() {
                 let id = self.next_id;
                 self.next_id += 1;
-                if self.popped_in(bgr, prev, d, frame)? {
+                let popped = match prev {
+                    Some(_) => Some(self.popped_in(bgr, prev, d, frame)?),
+                    None => None,
+                };
+                if popped == Some(true) {
                     self.popped.push(id);
                 }
                 let o = self.obs_of(d, frame);
@@ -660,6 +668,7 @@ impl Tracker {
                     born: frame,
                     cam_acc: [0.0; 2],
                     faint_birth: d.faint,
+                    popped,
                 });
             } else {
                 self.seg.absorb(bgr, d.rect, &d.mask)?;
