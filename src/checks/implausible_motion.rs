@@ -308,6 +308,8 @@ impl Check for ImplausibleMotion {
                             && d[k - 1].1 >= -0.05
                             && d[k - 1].1.max(d[k - 2].1) > 0.05
                             && above(run[k]) < 0.5 * s
+                            // At the frame edge the box follows what is in view, not the object.
+                            && !near_edge(run[k], ctx)
                     })
                     .collect();
                 for (bi, &b) in bounces.iter().enumerate() {
@@ -936,6 +938,32 @@ mod tests {
         assert!(
             losing.iter().all(|&(k, _, _)| k != "bounce_gain"),
             "{losing:?}"
+        );
+    }
+
+    /// The same gaining bounce at the bottom edge of the frame (box bottom 2 px from it) is not
+    /// judged: there the box follows what is in view, as when a large object's lower part is
+    /// tracked.
+    #[test]
+    fn a_bounce_at_the_frame_edge_is_not_judged() {
+        let at = |dy: f64| {
+            let p: Vec<(f64, f64)> =
+                dropped_from_rest(100.0, 1.3, |p| p.len() > 20 && p[p.len() - 1].1 < 60.0)
+                    .into_iter()
+                    .map(|(x, y)| (x, y + dy))
+                    .collect();
+            let n = p.len() + 5;
+            kinds(&[ball(&p), floor_walker(n)], n)
+        };
+        let inside = at(10.0);
+        assert!(
+            inside.iter().any(|&(k, _, _)| k == "bounce_gain"),
+            "{inside:?}"
+        );
+        let at_edge = at(18.0);
+        assert!(
+            at_edge.iter().all(|&(k, _, _)| k != "bounce_gain"),
+            "{at_edge:?}"
         );
     }
 
