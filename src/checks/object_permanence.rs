@@ -47,8 +47,15 @@ impl Check for ObjectPermanence {
                     * (vis.len().min(20) as f64 / 10.0)
                     * (edge_dist(o, ctx) / s).min(2.0)
             };
-            if t.end == EndReason::Lost {
-                let last = *vis.last().unwrap();
+            let last = *vis.last().unwrap();
+            // The tracker calls a track that was lost and then coasted out of the frame exited.
+            // Seen last whole and further from the edge than it moves in a frame, it did not go
+            // out through the edge: it was gone before it got there.
+            let speed = (last.v[0] * last.v[0] + last.v[1] * last.v[1]).sqrt();
+            let left_unseen = t.end == EndReason::Exited
+                && !super::near_edge(last, ctx)
+                && edge_dist(last, ctx) > speed + 2.0;
+            if t.end == EndReason::Lost || left_unseen {
                 let prev: Vec<f64> = vis.iter().rev().skip(1).take(5).map(|o| o.area).collect();
                 let m = median(&prev);
                 // Lost in the last few frames of the video is too late to tell.
@@ -148,10 +155,6 @@ mod tests {
         assert!(ObjectPermanence
             .find(&[exited], &ctx(60), &Config::default())
             .is_empty());
-        let quiet = track(1, walk(0..30, 60.0), EndReason::Exited);
-        assert!(ObjectPermanence
-            .find(&[quiet], &ctx(60), &Config::default())
-            .is_empty());
     }
 
     /// Lost two frames before the video ends: too late to tell a vanish from a missed detection.
@@ -196,6 +199,23 @@ mod tests {
         born.faint_birth = true;
         let f = ObjectPermanence.find(&[born], &ctx(60), &Config::default());
         assert!(f.iter().all(|f| f.kind != "appear"), "{f:?}");
+    }
+
+    /// A track the tracker called exited because its coasting prediction left the frame, but
+    /// whose last sighting was whole and far from the edge, vanished; one last seen at the edge
+    /// went out through it.
+    #[test]
+    fn a_track_lost_far_from_the_edge_vanished_even_if_its_prediction_left_the_frame() {
+        let far = track(1, walk(0..30, 60.0), EndReason::Exited);
+        let f = ObjectPermanence.find(&[far], &ctx(60), &Config::default());
+        assert!(
+            f.iter().any(|f| f.kind == "vanish" && f.frame_start == 30),
+            "{f:?}"
+        );
+        // Last seen with its box 2 px from the right edge (x = 320).
+        let near = track(1, walk(0..30, 248.0), EndReason::Exited);
+        let f = ObjectPermanence.find(&[near], &ctx(60), &Config::default());
+        assert!(f.iter().all(|f| f.kind != "vanish"), "{f:?}");
     }
 
     /// An object first found in the first frames of the video (or of a shot) was most likely
