@@ -11,7 +11,7 @@ pub mod morphology;
 pub mod segment;
 
 use crate::config::Config;
-use crate::flow::PairFlow;
+use crate::flow::{CameraMotion, PairFlow};
 use opencv::core::Mat;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use segment::{Detection, Segmenter};
@@ -235,6 +235,55 @@ fn swap_links(
     track_of_det[jb] = Some(a);
 }
 
+/// The largest channel mean of |frame − previous frame| over a blob's mask, each pixel compared
+/// with the previous frame's pixel the camera `c` (previous → current, about the frame centre)
+/// moved there (nearest pixel). 0 when fewer than half the pixels come from inside the frame.
+fn moved_diff(bgr: &Mat, prev: &Mat, d: &Detection, c: &CameraMotion) -> opencv::Result<f64> {
+    use opencv::prelude::*;
+    let (w, h) = (bgr.cols() as i64, bgr.rows() as i64);
+    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0);
+    let a = (c.scale * c.rotation.cos()) as f64;
+    let b = (c.scale * c.rotation.sin()) as f64;
+    let det = (a * a + b * b).max(1e-9);
+    let (now, before) = (bgr.data_bytes()?, prev.data_bytes()?);
+    let m = morphology::bytes(&d.mask)?;
+    let (rw, rh) = (d.rect.width as usize, d.rect.height as usize);
+    let (mut sums, mut n, mut total) = ([0u64; 3], 0u64, 0u64);
+    for y in 0..rh {
+        for x in 0..rw {
+            if m[y * rw + x] == 0 {
+                continue;
+            }
+            total += 1;
+            let (px, py) = (
+                (d.rect.x as usize + x) as f64,
+                (d.rect.y as usize + y) as f64,
+            );
+            let (u, v) = (px - cx - c.dx as f64, py - cy - c.dy as f64);
+            let sx = ((a * u + b * v) / det + cx).round() as i64;
+            let sy = ((-b * u + a * v) / det + cy).round() as i64;
+            if sx < 0 || sy < 0 || sx >= w || sy >= h {
+                continue;
+            }
+            let (p, q) = (
+                3 * (py as usize * w as usize + px as usize),
+                3 * (sy * w + sx) as usize,
+            );
+            for k in 0..3 {
+                sums[k] += now[p + k].abs_diff(before[q + k]) as u64;
+            }
+            n += 1;
+        }
+    }
+    if 2 * n < total || n == 0 {
+        return Ok(0.0);
+    }
+    Ok(sums
+        .iter()
+        .map(|&s| s as f64 / n as f64)
+        .fold(0.0, f64::max))
+}
+
 fn colour_dist(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
@@ -256,17 +305,18 @@ impl Tracker {
         })
     }
 
-    /// A still blob born at `frame` popped into view: with the camera still, the image inside it
-    /// changed from the previous frame, and no track was seen there then (not a revealed
-    /// background where something just left, and not a ghost the plate had from the start).
+    /// A still blob born at `frame` popped into view: the image inside it changed from the
+    /// previous frame (where the camera moved, from the spot of the previous frame it came from),
+    /// and no track was seen there then (not a revealed background where something just left,
+    /// and not a ghost the plate had from the start).
     fn popped_in(
         &self,
         bgr: &Mat,
-        prev: Option<&Mat>,
+        prev: Option<(&Mat, Option<CameraMotion>)>,
         d: &Detection,
         frame: usize,
     ) -> opencv::Result<bool> {
-        let Some(prev) = prev else {
+        let Some((prev, camera)) = prev else {
             return Ok(false);
         };
         let r = d.bbox();
@@ -278,6 +328,11 @@ impl Tracker {
         }) || self.absorbed.iter().any(|&(_, b)| iou(b, r) > 0.0);
         if seen_there {
             return Ok(false);
+        }
+        // Where the camera moved, sampling, blur and parallax add their own differences: the
+        // change must be twice as large.
+        if let Some(c) = camera {
+            return Ok(moved_diff(bgr, prev, d, &c)? > 2.0 * self.cfg.seg_plate_diff as f64);
         }
         let (now, before) = (Mat::roi(bgr, d.rect)?, Mat::roi(prev, d.rect)?);
         let mut diff = Mat::default();
@@ -386,10 +441,13 @@ impl Tracker {
             && c.dy.abs() < 0.5
             && (c.scale - 1.0).abs() < 2e-3
             && c.rotation.abs() < 2e-3;
-        if pair.scene_cut || !camera_still {
+        if pair.scene_cut {
             self.prev_comparable = false;
         }
-        let prev = self.prev_comparable.then_some(prev_bgr);
+        // The frame before, and the camera's motion from it when there is any to undo.
+        let prev = self
+            .prev_comparable
+            .then_some((prev_bgr, (!camera_still).then_some(*c)));
         if pair.scene_cut {
             self.seg.reset();
             for mut t in self.active.drain(..) {
@@ -827,5 +885,80 @@ impl Tracker {
         all.retain(|t| t.visible().count() >= min_seen);
         all.sort_by_key(|t| t.id);
         all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opencv::core::{Rect, Scalar, CV_8UC1, CV_8UC3};
+    use opencv::prelude::*;
+
+    /// A 320x240 frame of hashed texture showing the scene moved by `shift` px.
+    fn scene(shift: (i32, i32)) -> Mat {
+        let (w, h) = (320, 240);
+        let mut m = Mat::new_rows_cols_with_default(h, w, CV_8UC3, Scalar::all(0.0)).unwrap();
+        let data = m.data_bytes_mut().unwrap();
+        for y in 0..h {
+            for x in 0..w {
+                let (u, v) = ((x - shift.0) as i64, (y - shift.1) as i64);
+                let val = ((u * 73_856_093) ^ (v * 19_349_663)).rem_euclid(251) as u8;
+                data[3 * (y * w + x) as usize..][..3].fill(val);
+            }
+        }
+        m
+    }
+
+    fn blob(rect: Rect) -> Detection {
+        let mask =
+            Mat::new_rows_cols_with_default(rect.height, rect.width, CV_8UC1, Scalar::all(255.0))
+                .unwrap();
+        Detection {
+            rect,
+            mask,
+            area: (rect.width * rect.height) as f64,
+            cx: 0.0,
+            cy: 0.0,
+            colour: [0.0; 3],
+            moving_frac: 0.0,
+            solidity: 1.0,
+            extremities: 0,
+            hu: [0.0; 2],
+            faint: false,
+        }
+    }
+
+    /// Under a moving camera, a blob's pixels are compared with where the camera brought them
+    /// from: the same scene shifted by 3 px right and 2 px up shows no change, a square painted
+    /// into the new frame does.
+    #[test]
+    fn the_image_under_a_blob_is_compared_across_the_cameras_motion() {
+        let prev = scene((0, 0));
+        let mut now = scene((3, -2));
+        let d = blob(Rect::new(100, 80, 40, 30));
+        let camera = CameraMotion {
+            dx: 3.0,
+            dy: -2.0,
+            scale: 1.0,
+            rotation: 0.0,
+            inlier_frac: 1.0,
+        };
+        assert_eq!(moved_diff(&now, &prev, &d, &camera).unwrap(), 0.0);
+        let still = CameraMotion {
+            dx: 0.0,
+            dy: 0.0,
+            ..camera
+        };
+        assert!(moved_diff(&now, &prev, &d, &still).unwrap() > 40.0);
+        opencv::imgproc::rectangle(
+            &mut now,
+            Rect::new(100, 80, 40, 30),
+            Scalar::new(0.0, 0.0, 255.0, 0.0),
+            -1,
+            opencv::imgproc::LINE_8,
+            0,
+        )
+        .unwrap();
+        assert!(moved_diff(&now, &prev, &d, &camera).unwrap() > 60.0);
     }
 }
