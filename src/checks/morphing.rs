@@ -1,12 +1,19 @@
 //! Morphing: abrupt, lasting steps in a track's size (zoom-corrected), colour or aspect that its
 //! motion does not explain.
 
-use super::{steps, Check, Context, Finding};
+use super::{steps, Check, Context, Finding, Step};
 use crate::config::Config;
 use crate::tracks::Track;
 
 /// The morphing check.
 pub struct Morphing;
+
+/// Intersection area of two (x, y, w, h) boxes.
+fn overlap(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let w = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let h = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    w.max(0.0) * h.max(0.0)
+}
 
 impl Check for Morphing {
     fn family(&self) -> &'static str {
@@ -17,9 +24,27 @@ impl Check for Morphing {
         let mut out = Vec::new();
         for t in tracks {
             let cands = steps(t, tracks, ctx);
+            // Where the track was first seen, a blob may keep a ghost of the object (the plate
+            // learnt there last); the step that sheds it, the box leaving that place behind, is
+            // the plate catching up, not a morph.
+            let birth = t.visible().next().map(|o| o.bbox);
+            let sheds_birth_ghost = |st: &Step| {
+                let before = t
+                    .obs
+                    .iter()
+                    .find(|o| o.frame + 1 == st.frame)
+                    .map(|o| o.bbox);
+                match (birth, before) {
+                    (Some(b), Some(p)) if st.d_area < 0.0 => {
+                        let was = overlap(b, p);
+                        was > 0.5 * b[2] * b[3] && overlap(b, st.bbox) < 0.5 * was
+                    }
+                    _ => false,
+                }
+            };
             let best = cands
                 .iter()
-                .filter(|st| !st.occlusion_like)
+                .filter(|st| !st.occlusion_like && !sheds_birth_ghost(st))
                 .map(|st| (st.rel.into_iter().fold(0.0, f64::max), st))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((raw, st)) = best {
@@ -82,6 +107,40 @@ mod tests {
         );
         let f = Morphing.find(&[slide(Some(20))], &ctx(40), &cfg);
         assert_eq!(f[0].frame_start, 20);
+    }
+
+    /// A slow object (0.5 px/frame) whose blob kept a ghost of where its track was first seen
+    /// (the box's left side stays there) sheds it at frame 30: the box shrinks to the object and
+    /// the colour clears. Not a morph. The same step on a track first seen elsewhere is one.
+    #[test]
+    fn shedding_the_ghost_of_the_birth_place_is_not_a_morph() {
+        let mk = |born_elsewhere: bool| {
+            let o = (0..50)
+                .map(|f| {
+                    let cx = 80.0 + 0.5 * f as f64;
+                    let (x0, colour) = if f < 30 {
+                        (56.0, [90.0, 120.0, 90.0])
+                    } else {
+                        (cx - 12.0, [40.0, 200.0, 40.0])
+                    };
+                    let x1 = cx + 12.0;
+                    let mut ob = obs(f, (x0 + x1) / 2.0, 120.0, 24.0, colour);
+                    ob.bbox = [x0, 108.0, x1 - x0, 24.0];
+                    ob.area = (x1 - x0) * 24.0;
+                    if born_elsewhere && f == 0 {
+                        ob.bbox[0] = 250.0;
+                    }
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (shed, elsewhere) = (raw(mk(false)), raw(mk(true)));
+        assert!(shed < 0.5, "ghost shed scored {shed}");
+        assert!(
+            elsewhere > 2.0,
+            "the same step elsewhere scored {elsewhere}"
+        );
     }
 
     /// A grey square (side 30) sliding right at 4 px/frame behind a still occluder whose left
