@@ -3,17 +3,10 @@
 
 use super::{steps, Check, Context, Finding, Step};
 use crate::config::Config;
-use crate::tracks::Track;
+use crate::tracks::{intersection, Track};
 
 /// The morphing check.
 pub struct Morphing;
-
-/// Intersection area of two (x, y, w, h) boxes.
-fn overlap(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let w = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
-    let h = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
-    w.max(0.0) * h.max(0.0)
-}
 
 impl Check for Morphing {
     fn family(&self) -> &'static str {
@@ -36,8 +29,8 @@ impl Check for Morphing {
                     .map(|o| o.bbox);
                 match (birth, before) {
                     (Some(b), Some(p)) if st.d_area < 0.0 => {
-                        let was = overlap(b, p);
-                        was > 0.5 * b[2] * b[3] && overlap(b, st.bbox) < 0.5 * was
+                        let was = intersection(b, p);
+                        was > 0.5 * b[2] * b[3] && intersection(b, st.bbox) < 0.5 * was
                     }
                     _ => false,
                 }

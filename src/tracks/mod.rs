@@ -207,17 +207,22 @@ const GHOST_MEMORY: usize = 8;
 
 /// Intersection over union of two (x, y, w, h) boxes.
 pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
-    let x0 = a[0].max(b[0]);
-    let y0 = a[1].max(b[1]);
-    let x1 = (a[0] + a[2]).min(b[0] + b[2]);
-    let y1 = (a[1] + a[3]).min(b[1] + b[3]);
-    let inter = (x1 - x0).max(0.0) * (y1 - y0).max(0.0);
+    let inter = intersection(a, b);
     let u = a[2] * a[3] + b[2] * b[3] - inter;
     if u > 0.0 {
         inter / u
     } else {
         0.0
     }
+}
+
+/// Intersection area of two (x, y, w, h) boxes.
+pub fn intersection(a: [f64; 4], b: [f64; 4]) -> f64 {
+    let x0 = a[0].max(b[0]);
+    let y0 = a[1].max(b[1]);
+    let x1 = (a[0] + a[2]).min(b[0] + b[2]);
+    let y1 = (a[1] + a[3]).min(b[1] + b[3]);
+    (x1 - x0).max(0.0) * (y1 - y0).max(0.0)
 }
 
 /// Exchanges the detections linked to tracks `a` and `b` (both linked).
@@ -331,14 +336,11 @@ impl Tracker {
         }
         // Where the camera moved, sampling, blur and parallax add their own differences: the
         // change must be twice as large.
-        if let Some(c) = camera {
-            return Ok(moved_diff(bgr, prev, d, &c)? > 2.0 * self.cfg.seg_plate_diff as f64);
-        }
-        let (now, before) = (Mat::roi(bgr, d.rect)?, Mat::roi(prev, d.rect)?);
-        let mut diff = Mat::default();
-        opencv::core::absdiff(&now, &before, &mut diff)?;
-        let m = opencv::core::mean(&diff, &d.mask)?;
-        Ok(m[0].max(m[1]).max(m[2]) > self.cfg.seg_plate_diff as f64)
+        let (c, times) = match camera {
+            Some(c) => (c, 2.0),
+            None => (CameraMotion::default(), 1.0),
+        };
+        Ok(moved_diff(bgr, prev, d, &c)? > times * self.cfg.seg_plate_diff as f64)
     }
 
     /// Within one object size of a track seen in this or the previous frame.
@@ -913,19 +915,7 @@ mod tests {
         let mask =
             Mat::new_rows_cols_with_default(rect.height, rect.width, CV_8UC1, Scalar::all(255.0))
                 .unwrap();
-        Detection {
-            rect,
-            mask,
-            area: (rect.width * rect.height) as f64,
-            cx: 0.0,
-            cy: 0.0,
-            colour: [0.0; 3],
-            moving_frac: 0.0,
-            solidity: 1.0,
-            extremities: 0,
-            hu: [0.0; 2],
-            faint: false,
-        }
+        Detection::of_mask(rect, mask, (rect.width * rect.height) as f64)
     }
 
     /// Under a moving camera, a blob's pixels are compared with where the camera brought them

@@ -36,6 +36,24 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// A detection of `mask` in `rect` with the given area and neutral descriptors (tests).
+    #[cfg(test)]
+    pub(crate) fn of_mask(rect: Rect, mask: Mat, area: f64) -> Detection {
+        Detection {
+            rect,
+            mask,
+            area,
+            cx: 0.0,
+            cy: 0.0,
+            colour: [0.0; 3],
+            moving_frac: 0.0,
+            solidity: 1.0,
+            extremities: 0,
+            hu: [0.0; 2],
+            faint: false,
+        }
+    }
+
     /// Bounding box as (x, y, w, h).
     pub fn bbox(&self) -> [f64; 4] {
         let r = self.rect;
@@ -1199,19 +1217,7 @@ mod tests {
             )
             .unwrap();
             let want_moving = opencv::core::count_non_zero(&both).unwrap() as u64;
-            let d = Detection {
-                rect,
-                mask: mask.clone(),
-                area: 0.0,
-                cx: 0.0,
-                cy: 0.0,
-                colour: [0.0; 3],
-                moving_frac: 0.0,
-                solidity: 1.0,
-                extremities: 0,
-                hu: [0.0; 2],
-                faint: false,
-            };
+            let d = Detection::of_mask(rect, mask.clone(), 0.0);
             assert_eq!(
                 outline_means([&edges], &d).unwrap()[0].to_bits(),
                 want_ring.to_bits(),
