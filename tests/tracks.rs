@@ -91,6 +91,19 @@ fn a_walker_parting_from_a_merge_after_an_occlusion_gets_its_id_back() {
     assert_eq!(s0, s1, "still object");
 }
 
+/// In the default suite's clip 208 a blue walker comes out from behind the occluder onto a red
+/// dog walking into it; the two are one blob for a dozen frames. The walker must come out of the
+/// occlusion with the id it had going in: its own colour's share of the merged blob is its.
+#[test]
+fn a_walker_coming_out_onto_an_object_of_another_colour_keeps_its_id() {
+    let names = ["clip_0208_clean_occluder.mp4"];
+    let (truth, tracks) = suite_tracks(209, &names);
+    let occluder: BTreeSet<String> = names.iter().map(|n| n.to_string()).collect();
+    let r = physlint::eval::tracking::evaluate(&truth, &tracks, &occluder);
+    assert!(r.occlusions >= 1, "{r:?}");
+    assert_eq!(r.occlusion_id_kept, 1.0, "{r:?}");
+}
+
 /// A disc sliding at 1 px/frame that pops into view at frame 15 of 40 sits in the median background
 /// plate (it is there most of the clip), so before it appears its place reads as a ghost. The
 /// ghost is absorbed, and the disc, when it pops in, must become a track and an `appear` event

@@ -457,7 +457,7 @@ impl Tracker {
                 self.done.push(t);
             }
         }
-        let (dets, _) = self.seg.segment(bgr, gray, pair)?;
+        let (mut dets, _) = self.seg.segment(bgr, gray, pair)?;
         let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
         for t in self.active.iter_mut() {
             if let Some(o) = t.obs.last() {
@@ -654,6 +654,50 @@ impl Tracker {
                 det_of_track[i] = Some(j);
                 track_of_det[j] = Some(i);
                 jumped[i] = self.active[i].lost == 0;
+            }
+        }
+        // Stage 3: two objects of clearly different colours seen as one blob (one coming out
+        // from behind something as another goes in, or two crossing). A track left without a
+        // blob, whose predicted box touches a blob another track took and whose look is far from
+        // that track's, takes the blob's pixels nearer its own colour when they make a piece of
+        // its colour, and the other track keeps the rest.
+        for i in 0..nt {
+            if det_of_track[i].is_some() {
+                continue;
+            }
+            let Some((ci, full_i)) = typicals[i] else {
+                continue;
+            };
+            if self.active[i].visible().count() < 2 * self.cfg.track_min_seen {
+                continue;
+            }
+            let (pb, _, _) = preds[i];
+            let m = 0.5 * pb[2].max(pb[3]);
+            let reach = [pb[0] - m, pb[1] - m, pb[2] + 2.0 * m, pb[3] + 2.0 * m];
+            let Some(j) = (0..nd)
+                .find(|&j| track_of_det[j].is_some() && intersection(reach, dets[j].bbox()) > 0.0)
+            else {
+                continue;
+            };
+            let k = track_of_det[j].expect("taken");
+            let Some((ck, full_k)) = typicals[k] else {
+                continue;
+            };
+            // A blob larger than the other object alone, and looks far apart.
+            if colour_dist(ci, ck) < self.cfg.track_max_colour || dets[j].area < 1.2 * full_k {
+                continue;
+            }
+            let min_area = self.min_area().max(0.2 * full_i.min(full_k));
+            if let Some((mine, rest)) = segment::split_by_colour(bgr, &dets[j], ci, ck, min_area)? {
+                let fits = |d: &Detection, c: [f64; 3]| {
+                    colour_dist(d.colour, c) < self.cfg.track_reid_colour
+                };
+                if fits(&mine, ci) && fits(&rest, ck) {
+                    dets[j] = rest;
+                    dets.push(mine);
+                    det_of_track[i] = Some(dets.len() - 1);
+                    track_of_det.push(Some(i));
+                }
             }
         }
         // Apply.

@@ -45,7 +45,23 @@ pub fn apply(
     iterations: usize,
 ) -> opencv::Result<Mat> {
     let (w, h) = (src.cols() as usize, src.rows() as usize);
-    let mut img = bytes(src)?.into_owned();
+    let img = apply_bytes(bytes(src)?.into_owned(), w, h, op, e, iterations);
+    let mut out = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0))?;
+    if w * h > 0 {
+        out.data_bytes_mut()?.copy_from_slice(&img);
+    }
+    Ok(out)
+}
+
+/// [`apply`] on a `w` x `h` row-major mask held as bytes.
+pub fn apply_bytes(
+    mut img: Vec<u8>,
+    w: usize,
+    h: usize,
+    op: Op,
+    e: Element,
+    iterations: usize,
+) -> Vec<u8> {
     let steps: &[bool] = match op {
         Op::Dilate => &[true],
         Op::Erode => &[false],
@@ -61,11 +77,7 @@ pub fn apply(
             };
         }
     }
-    let mut out = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0))?;
-    if w * h > 0 {
-        out.data_bytes_mut()?.copy_from_slice(&img);
-    }
-    Ok(out)
+    img
 }
 
 /// The pixels of an 8-bit single-channel image (a mask), row after row; copied only when its

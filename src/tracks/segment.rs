@@ -960,6 +960,76 @@ fn describe(
     })
 }
 
+/// Splits blob `d` of frame `bgr` by colour: the part nearer colour `near` than colour `far`
+/// (pixel by pixel, opened 3x3, its largest component) and the rest of the blob (its largest
+/// component); None when either part is under `min_area` px. Both keep the blob's share of
+/// moving pixels. For two objects of clearly different colours seen as one blob.
+pub fn split_by_colour(
+    bgr: &Mat,
+    d: &Detection,
+    near: [f64; 3],
+    far: [f64; 3],
+    min_area: f64,
+) -> opencv::Result<Option<(Detection, Detection)>> {
+    let (w, h) = (d.rect.width as usize, d.rect.height as usize);
+    let m = morphology::bytes(&d.mask)?.into_owned();
+    let fw = bgr.cols() as usize;
+    let c = bgr.data_bytes()?;
+    let dist = |p: usize, col: [f64; 3]| {
+        (0..3)
+            .map(|k| (c[3 * p + k] as f64 - col[k]).powi(2))
+            .sum::<f64>()
+    };
+    let mut nearer = vec![0u8; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let p = (d.rect.y as usize + y) * fw + d.rect.x as usize + x;
+            if m[y * w + x] != 0 && dist(p, near) < dist(p, far) {
+                nearer[y * w + x] = 255;
+            }
+        }
+    }
+    let opened = morphology::apply_bytes(nearer, w, h, Op::Open, ELLIPSE3, 1);
+    let largest = |data: &[u8]| -> Option<Component> {
+        components(data, w, h)
+            .into_iter()
+            .max_by_key(|c| (c.area, std::cmp::Reverse((c.y0, c.x0))))
+    };
+    let Some(a) = largest(&opened) else {
+        return Ok(None);
+    };
+    let mut rest = m;
+    for r in &a.runs {
+        rest[r.y * w + r.x0..r.y * w + r.x1].fill(0);
+    }
+    let Some(b) = largest(&rest) else {
+        return Ok(None);
+    };
+    if (a.area as f64) < min_area || (b.area as f64) < min_area {
+        return Ok(None);
+    }
+    let still = Mat::new_rows_cols_with_default(bgr.rows(), bgr.cols(), CV_8UC1, Scalar::all(0.0))?;
+    let part = |c: &Component| -> opencv::Result<Detection> {
+        let (bw, bh) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
+        let mut mask = vec![0u8; bw * bh];
+        for r in &c.runs {
+            let row = (r.y - c.y0) * bw;
+            mask[row + r.x0 - c.x0..row + r.x1 - c.x0].fill(255);
+        }
+        let rect = Rect::new(
+            d.rect.x + c.x0 as i32,
+            d.rect.y + c.y0 as i32,
+            bw as i32,
+            bh as i32,
+        );
+        let mask = Mat::from_slice(&mask)?.reshape(1, bh as i32)?.try_clone()?;
+        let mut out = describe(bgr, &still, rect, mask, c.area as f64)?;
+        out.moving_frac = d.moving_frac;
+        Ok(out)
+    };
+    Ok(Some((part(&a)?, part(&b)?)))
+}
+
 /// Frames sampled across the video for the initial background plate.
 pub const PLATE_SAMPLES: usize = 15;
 
@@ -1037,6 +1107,49 @@ mod tests {
     use super::*;
     use opencv::core::{Scalar, CV_8UC1};
     use rand::{Rng, SeedableRng};
+
+    /// A blue walker (10 x 40) standing in front of a red box (30 x 20) make one blob; split by the
+    /// walker's colour against the box's, each part is its object, and a uniform blob does not
+    /// split.
+    #[test]
+    fn a_blob_of_two_colours_splits_into_its_objects() {
+        let (blue, red) = ([200.0, 40.0, 30.0], [30.0, 40.0, 210.0]);
+        let mut bgr =
+            Mat::new_rows_cols_with_default(120, 160, opencv::core::CV_8UC3, Scalar::all(90.0))
+                .unwrap();
+        let paint = |m: &mut Mat, r: Rect, c: [f64; 3]| {
+            Mat::roi_mut(m, r)
+                .unwrap()
+                .set_to(
+                    &Scalar::new(c[0], c[1], c[2], 0.0),
+                    &opencv::core::no_array(),
+                )
+                .unwrap();
+        };
+        paint(&mut bgr, Rect::new(60, 50, 30, 20), red);
+        paint(&mut bgr, Rect::new(52, 30, 10, 40), blue);
+        let rect = Rect::new(52, 30, 38, 40);
+        let mut mask = Mat::new_rows_cols_with_default(40, 38, CV_8UC1, Scalar::all(0.0)).unwrap();
+        paint(&mut mask, Rect::new(0, 0, 10, 40), [255.0; 3]);
+        paint(&mut mask, Rect::new(8, 20, 30, 20), [255.0; 3]);
+        let area = opencv::core::count_non_zero(&mask).unwrap() as f64;
+        let blob = Detection::of_mask(rect, mask, area);
+        let (walker, rest) = split_by_colour(&bgr, &blob, blue, red, 50.0)
+            .unwrap()
+            .expect("two parts");
+        assert_eq!(walker.rect, Rect::new(52, 30, 10, 40));
+        assert!((walker.area - 400.0).abs() <= 40.0, "{}", walker.area);
+        assert!(walker.colour[0] > 150.0 && walker.colour[2] < 80.0);
+        // The opening rounds the walker's corners; their pixels stay with the rest.
+        assert!((61..=62).contains(&rest.rect.x) && rest.rect.x + rest.rect.width == 90);
+        assert_eq!((rest.rect.y, rest.rect.height), (50, 20));
+        assert!(rest.colour[2] > 150.0 && rest.colour[0] < 80.0);
+        // All red: nothing of the walker's colour to take.
+        paint(&mut bgr, Rect::new(52, 30, 10, 40), red);
+        assert!(split_by_colour(&bgr, &blob, blue, red, 50.0)
+            .unwrap()
+            .is_none());
+    }
 
     /// The plate moves with the camera exactly as OpenCV's warpAffine moves it (bilinear plate,
     /// nearest mask, nothing from outside), for a zoom, a turn and a shift.
