@@ -224,12 +224,15 @@ pub struct Step {
     pub d_aspect: f64,
     /// Change of the protrusion count.
     pub d_ext: f64,
+    /// Change of the solidity (mask area / hull area).
+    pub d_solidity: f64,
     /// 1 when most of the change happens between frame − 1 and frame + 1, less when it is
     /// gradual (the largest over area, colour and aspect).
     pub abrupt: f64,
-    /// Area, colour and aspect steps, each over the run's typical step of that cue and weighted
-    /// by its own abruptness: how far this step stands out from the track's usual variation.
-    pub rel: [f64; 3],
+    /// Area, colour, aspect and solidity steps, each over the run's typical step of that cue and
+    /// weighted by its own abruptness: how far this step stands out from the track's usual
+    /// variation.
+    pub rel: [f64; 4],
     /// The track has limbs (median protrusions ≥ 1).
     pub articulated: bool,
     /// The run's own frame-to-frame noise of ln(area), colour and ln(aspect) (medians).
@@ -298,6 +301,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             .map(|o| (o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln())
             .collect();
         let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
+        let sol: Vec<f64> = run.iter().map(|o| o.solidity).collect();
         let articulated = median(&ext) >= 1.0;
         let jit = |v: &[f64]| {
             median(
@@ -328,18 +332,19 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         };
         let step = |v: &[f64], i: usize| median(&v[i..i + W]) - median(&v[i - W..i]);
         // Every window step of the run, for the cues' typical step sizes.
-        let all: Vec<[f64; 4]> = (W..=run.len() - W)
+        let all: Vec<[f64; 5]> = (W..=run.len() - W)
             .map(|i| {
                 [
                     step(&la, i),
                     dist3(col(i..i + W), col(i - W..i)),
                     step(&asp, i),
                     step(&ext, i),
+                    step(&sol, i),
                 ]
             })
             .collect();
-        let typical: [f64; 3] =
-            [0, 1, 2].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
+        let typical: [f64; 4] =
+            [0, 1, 2, 4].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
         for i in W..=run.len() - W {
             // Near the frame edge a shrinking box is the object leaving, not morphing.
             let near_edge = run[i - W..i + W].iter().any(|o| near_edge(o, ctx));
@@ -353,7 +358,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             {
                 continue;
             }
-            let [d_area, d_colour, d_aspect, d_ext] = all[i - W];
+            let [d_area, d_colour, d_aspect, d_ext, d_solidity] = all[i - W];
             // Share of the change made across the two frames around the step (a ramp over 3
             // frames still counts as abrupt; a gradual drift does not).
             let share = |v: &[f64], total: f64| {
@@ -373,11 +378,13 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 sharp(share(&la, d_area)),
                 sharp(colour_share),
                 sharp(share(&asp, d_aspect)),
+                sharp(share(&sol, d_solidity)),
             ];
             let rel = [
                 d_area.abs() / (typical[0] + 0.08) * abrupt[0],
                 d_colour / (typical[1] + 15.0) * abrupt[1],
                 d_aspect.abs() / (typical[2] + 0.08) * abrupt[2],
+                d_solidity.abs() / (typical[3] + 0.06) * abrupt[3],
             ];
             out.push(Step {
                 frame: run[i].frame,
@@ -386,7 +393,8 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 d_colour,
                 d_aspect,
                 d_ext,
-                abrupt: abrupt.into_iter().fold(0.0, f64::max),
+                d_solidity,
+                abrupt: abrupt[..3].iter().copied().fold(0.0, f64::max),
                 rel,
                 articulated,
                 noise,

@@ -1,5 +1,5 @@
-//! Morphing: abrupt, lasting steps in a track's size (zoom-corrected), colour or aspect that its
-//! motion does not explain.
+//! Morphing: abrupt, lasting steps in a track's size (zoom-corrected), colour, aspect or shape
+//! (solidity: a four-legged body melting into a disc) that its motion does not explain.
 
 use super::{steps, Check, Context, Finding, Step};
 use crate::config::Config;
@@ -50,7 +50,7 @@ impl Check for Morphing {
                     bbox: st.bbox,
                     raw,
                     score: 0.0,
-                    detail: format!("track {} changes at frame {}: size ×{:.2}, colour shift {:.0}, aspect ×{:.2}, unexplained by its motion or the camera", t.id, st.frame, st.d_area.exp(), st.d_colour, st.d_aspect.exp()),
+                    detail: format!("track {} changes at frame {}: size ×{:.2}, colour shift {:.0}, aspect ×{:.2}, solidity {:+.2}, unexplained by its motion or the camera", t.id, st.frame, st.d_area.exp(), st.d_colour, st.d_aspect.exp(), st.d_solidity),
                 });
             }
         }
@@ -165,6 +165,39 @@ mod tests {
         let (behind, in_place) = (raw(mk(true)), raw(mk(false)));
         assert!(behind < 0.5, "occluded slide scored {behind}");
         assert!(in_place > 2.0, "in-place shrink scored {in_place}");
+    }
+
+    /// A body whose outline fills in at frame 25 (solidity 0.65 → 0.9: legs gone, a disc left) at
+    /// the same size, colour and box is a morph; the same body whose solidity swings with its gait
+    /// (0.65 to 0.85 and back over 40 frames) is not.
+    #[test]
+    fn a_sudden_change_of_shape_is_a_morph_but_a_gait_swing_is_not() {
+        let body = |sudden: bool| {
+            let o = (0..60)
+                .map(|f| {
+                    let mut ob = obs(f, 60.0 + 1.5 * f as f64, 120.0, 40.0, [40.0, 40.0, 200.0]);
+                    ob.solidity = if sudden {
+                        if f >= 25 {
+                            0.9
+                        } else {
+                            0.65
+                        }
+                    } else {
+                        0.75 + 0.1 * (f as f64 * std::f64::consts::TAU / 40.0).sin()
+                    } + if f % 2 == 0 { 0.005 } else { 0.0 };
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (sudden, gait) = (raw(body(true)), raw(body(false)));
+        assert!(sudden > 2.0, "sudden reshape scored {sudden}");
+        assert!(
+            gait < 0.25 * sudden,
+            "gait swing scored {gait}, reshape {sudden}"
+        );
+        let f = Morphing.find(&[body(true)], &ctx(60), &Config::default());
+        assert_eq!(f[0].frame_start, 25);
     }
 
     /// A walker's box narrows and widens with its gait (22 to 62 px wide, period 20 frames): that
