@@ -164,6 +164,10 @@ pub struct SynthArgs {
     /// A video whose frames are used as backgrounds.
     #[arg(long)]
     pub background: Option<PathBuf>,
+    /// Render only these clips of the suite, by index (e.g. `80,208` or `0-16`), each exactly as
+    /// in the whole suite.
+    #[arg(long)]
+    pub clips: Option<String>,
 }
 
 /// `physlint scan` arguments.

@@ -62,6 +62,21 @@ fn same_seed_gives_identical_labels_and_frames() {
             l.clip
         );
     }
+    // Two clips of the same suite on their own are the same clips, byte for byte.
+    let part = d.path().join("part");
+    let mut part_flags = flags.to_vec();
+    part_flags.extend(["--clips", "1,4"]);
+    synth(&part, &part_flags);
+    let picked: Vec<LabelRow> = read(&part.join("labels.csv"));
+    assert_eq!(picked, vec![labels[1].clone(), labels[4].clone()]);
+    for l in &picked {
+        assert_eq!(
+            std::fs::read(part.join(&l.clip)).unwrap(),
+            std::fs::read(a.join(&l.clip)).unwrap(),
+            "{} differs when rendered alone",
+            l.clip
+        );
+    }
     synth(
         &d.path().join("c"),
         &[

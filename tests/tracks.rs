@@ -6,19 +6,23 @@ use physlint::results::TrackRow;
 use physlint::synth::ObjectRow;
 use std::collections::BTreeSet;
 
-/// Renders the first `count` clips of the default synth suite and scans the `names` among them:
-/// their object truth and track rows.
-fn suite_tracks(count: usize, names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>) {
+/// Renders the `names` clips of the default synth suite (`clip_NNNN_...`: clip NNNN) and scans
+/// them: their object truth and track rows.
+fn suite_tracks(names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>) {
     let d = tempfile::tempdir().unwrap();
     let clips = d.path().join("clips");
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synth_suite.json");
-    let count = count.to_string();
+    let indices: Vec<String> = names
+        .iter()
+        .map(|n| n[5..9].parse::<usize>().expect("clip_NNNN_").to_string())
+        .collect();
+    let list = indices.join(",");
     let (code, err) = physlint(&[
         "synth",
         "--suite",
         suite,
-        "--count",
-        &count,
+        "--clips",
+        &list,
         "--out",
         clips.to_str().unwrap(),
     ]);
@@ -45,16 +49,16 @@ fn suite_tracks(count: usize, names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>)
     (truth, read(&out.join("tracks.csv")))
 }
 
-/// The default suite's first 17 clips include two walkers passing behind an occluder (clips 0 and
-/// 16; in clip 16 a still remnant at the occluder's edge used to hold on to the track). Each must
-/// come out of the occlusion with the id it had going in.
+/// The default suite has walkers passing behind an occluder in clips 0 and 16 (in clip 16 a still
+/// remnant at the occluder's edge used to hold on to the track). Each must come out of the
+/// occlusion with the id it had going in.
 #[test]
 fn objects_keep_their_id_behind_an_occluder() {
     let names = [
         "clip_0000_clean_occluder.mp4",
         "clip_0016_clean_occluder.mp4",
     ];
-    let (truth, tracks) = suite_tracks(17, &names);
+    let (truth, tracks) = suite_tracks(&names);
     let occluder: BTreeSet<String> = names.iter().map(|n| n.to_string()).collect();
     let r = physlint::eval::tracking::evaluate(&truth, &tracks, &occluder);
     assert!(r.occlusions >= 2, "{r:?}");
@@ -68,7 +72,7 @@ fn objects_keep_their_id_behind_an_occluder() {
 /// overlap alone favours the swap; the colours decide).
 #[test]
 fn a_walker_parting_from_a_merge_after_an_occlusion_gets_its_id_back() {
-    let (truth, tracks) = suite_tracks(81, &["clip_0080_clean_occluder.mp4"]);
+    let (truth, tracks) = suite_tracks(&["clip_0080_clean_occluder.mp4"]);
     // The visible track whose centre is nearest the object's, within 10 px.
     let id_at = |object: u32, frame: usize| {
         let o = truth
@@ -97,7 +101,7 @@ fn a_walker_parting_from_a_merge_after_an_occlusion_gets_its_id_back() {
 #[test]
 fn a_walker_coming_out_onto_an_object_of_another_colour_keeps_its_id() {
     let names = ["clip_0208_clean_occluder.mp4"];
-    let (truth, tracks) = suite_tracks(209, &names);
+    let (truth, tracks) = suite_tracks(&names);
     let occluder: BTreeSet<String> = names.iter().map(|n| n.to_string()).collect();
     let r = physlint::eval::tracking::evaluate(&truth, &tracks, &occluder);
     assert!(r.occlusions >= 1, "{r:?}");

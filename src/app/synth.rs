@@ -48,9 +48,48 @@ pub fn options(a: &SynthArgs) -> anyhow::Result<SynthOptions> {
     if let Some(f) = a.fps {
         spec.fps = f;
     }
+    let only = a
+        .clips
+        .as_deref()
+        .map(|list| clip_indices(list, spec.count))
+        .transpose()?;
     Ok(SynthOptions {
         out: a.out.clone(),
         spec,
         background: a.background.clone(),
+        only,
     })
+}
+
+/// Clip indices from a list such as `80,208` or `0-16,40` (sorted, without repeats), each below
+/// `count`.
+fn clip_indices(list: &str, count: usize) -> anyhow::Result<Vec<usize>> {
+    let mut out = Vec::new();
+    for part in list.split(',') {
+        let (a, b) = parse_pair(part, '-', "clips")?;
+        if a > b || b >= count {
+            bail!(
+                "--clips: {part:?} is not a range of clips 0-{}",
+                count.saturating_sub(1)
+            );
+        }
+        out.extend(a..=b);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_lists_take_indices_and_ranges_within_the_suite() {
+        assert_eq!(clip_indices("80,208", 256).unwrap(), vec![80, 208]);
+        assert_eq!(clip_indices("3-5,4,0", 256).unwrap(), vec![0, 3, 4, 5]);
+        assert!(clip_indices("256", 256).is_err());
+        assert!(clip_indices("5-3", 256).is_err());
+        assert!(clip_indices("a", 256).is_err());
+    }
 }

@@ -814,6 +814,9 @@ pub struct SynthOptions {
     pub spec: SuiteSpec,
     /// Optional clip whose frames become backgrounds.
     pub background: Option<PathBuf>,
+    /// Render only these clips of the suite (indices below `spec.count`), each exactly as the
+    /// whole suite renders it; None renders them all.
+    pub only: Option<Vec<usize>>,
 }
 
 fn load_background(path: &Path) -> Result<Vec<Mat>> {
@@ -925,14 +928,15 @@ pub fn generate(opts: &SynthOptions) -> Result<Vec<LabelRow>> {
         let path = opts.out.join(format!("clip_{i:04}_{name}.mp4"));
         render_clip(&path, &opts.spec, i, &bg, use_ffmpeg)
     };
+    let indices: Vec<usize> = match &opts.only {
+        Some(list) => list.clone(),
+        None => (0..opts.spec.count).collect(),
+    };
     let results: Vec<Result<(LabelRow, Vec<ObjectRow>)>> = if use_ffmpeg {
         use rayon::prelude::*;
-        (0..opts.spec.count)
-            .into_par_iter()
-            .map(render_one)
-            .collect()
+        indices.into_par_iter().map(render_one).collect()
     } else {
-        (0..opts.spec.count).map(render_one).collect()
+        indices.into_iter().map(render_one).collect()
     };
     let mut labels = Vec::new();
     let mut objects = Vec::new();
