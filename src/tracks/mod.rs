@@ -5,7 +5,8 @@
 //! velocity, acceleration and a state (visible, occluded, exited), plus how the track ended.
 //! Segmentation is in [`segment`]; association uses Kuhn–Munkres (pathfinding) on predicted-box
 //! overlap, distance and colour, then a second, appearance-only pass that re-identifies objects
-//! after occlusions and links jumps. It never decodes and never judges artifacts.
+//! after occlusions and links jumps; a blob holding two tracked objects of far-apart colours is
+//! split between them by colour. It never decodes and never judges artifacts.
 
 pub mod morphology;
 pub mod segment;
