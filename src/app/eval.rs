@@ -67,6 +67,15 @@ pub fn run(
             .map(|l| l.clip.clone())
             .collect();
         let t = crate::eval::tracking::evaluate(&truth, &rows, &occluder_clips);
+        let kinds = labels
+            .iter()
+            .map(|l| (l.clip.clone(), l.kind.clone()))
+            .collect();
+        let clips = crate::eval::tracking::per_clip(&truth, &rows, &occluder_clips, &kinds);
+        crate::report::write_atomic(
+            &out.join("tracking_clips.csv"),
+            &crate::report::csv::to_csv::<crate::eval::tracking::ClipTrackingRow>(&clips)?,
+        )?;
         crate::report::write_atomic(
             &out.join("tracking.csv"),
             &crate::report::csv::to_csv::<TrackingRow>(std::slice::from_ref(&t))?,

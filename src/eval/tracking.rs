@@ -115,6 +115,63 @@ fn clip_of(video: &str) -> String {
         .unwrap_or_default()
 }
 
+/// tracking_clips.csv: one row per clip, to find where the tracker fails.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ClipTrackingRow {
+    /// Clip file name.
+    pub clip: String,
+    /// Its artifact kind, or the confounder of a clean clip (from labels.csv).
+    pub kind: String,
+    /// Truth boxes counted.
+    pub gt: usize,
+    /// Missed truth boxes.
+    pub false_negatives: usize,
+    /// Track boxes matching no truth.
+    pub false_positives: usize,
+    /// Truth objects whose matched track changed.
+    pub id_switches: usize,
+    /// 1 − (FN + FP + IDsw) / GT.
+    pub mota: f64,
+    /// IDF1.
+    pub idf1: f64,
+}
+
+/// [`evaluate`] clip by clip, in clip order; `kinds` maps a clip to its kind.
+pub fn per_clip(
+    truth: &[ObjectRow],
+    tracks: &[TrackRow],
+    occluder_clips: &BTreeSet<String>,
+    kinds: &BTreeMap<String, String>,
+) -> Vec<ClipTrackingRow> {
+    let mut by_clip: BTreeMap<String, (Vec<ObjectRow>, Vec<TrackRow>)> = BTreeMap::new();
+    for o in truth {
+        by_clip.entry(o.clip.clone()).or_default().0.push(o.clone());
+    }
+    for t in tracks {
+        by_clip
+            .entry(clip_of(&t.video))
+            .or_default()
+            .1
+            .push(t.clone());
+    }
+    by_clip
+        .into_iter()
+        .map(|(clip, (g, t))| {
+            let r = evaluate(&g, &t, occluder_clips);
+            ClipTrackingRow {
+                kind: kinds.get(&clip).cloned().unwrap_or_default(),
+                clip,
+                gt: r.gt,
+                false_negatives: r.false_negatives,
+                false_positives: r.false_positives,
+                id_switches: r.id_switches,
+                mota: r.mota,
+                idf1: r.idf1,
+            }
+        })
+        .collect()
+}
+
 /// Scores visible track rows against object truth (frames ≥ 1, where the scan has flow).
 /// Occlusions are counted in `occluder_clips` only (clips with an occluder in front of the
 /// objects); elsewhere a gap in the truth is an exit through the frame edge or an artifact.
@@ -326,6 +383,36 @@ mod tests {
         assert!((r.mota - 0.7).abs() < 1e-9);
         // IDF1: best id 7 ↔ 1 covers 5 frames: 2·5 / (10 + 10).
         assert!((r.idf1 - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clips_are_scored_one_by_one() {
+        let other = |mut o: ObjectRow| {
+            o.clip = "e.mp4".into();
+            o
+        };
+        let mut g: Vec<_> = (1..11).map(|f| gt(f, 1, 5.0 * f as f64)).collect();
+        g.extend((1..11).map(|f| other(gt(f, 1, 5.0 * f as f64))));
+        // c.mp4 tracked throughout, e.mp4 only over frames 1..5.
+        let mut t: Vec<_> = (1..11).map(|f| tr(f, 7, 5.0 * f as f64)).collect();
+        t.extend((1..6).map(|f| {
+            let mut r = tr(f, 3, 5.0 * f as f64);
+            r.video = "d/e.mp4".into();
+            r
+        }));
+        let kinds = BTreeMap::from([("e.mp4".to_string(), "vanish".to_string())]);
+        let rows = per_clip(&g, &t, &BTreeSet::new(), &kinds);
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].clip.as_str(), rows[0].mota), ("c.mp4", 1.0));
+        assert_eq!(
+            (
+                rows[1].clip.as_str(),
+                rows[1].kind.as_str(),
+                rows[1].false_negatives
+            ),
+            ("e.mp4", "vanish", 5)
+        );
+        assert!((rows[1].mota - 0.5).abs() < 1e-9);
     }
 
     #[test]
