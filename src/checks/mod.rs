@@ -12,6 +12,7 @@ pub mod morphing;
 pub mod object_permanence;
 
 use crate::config::Config;
+pub(crate) use crate::tracks::grown;
 use crate::tracks::{Obs, Track, TrackState};
 pub use calibration::Calibration;
 
@@ -174,12 +175,6 @@ pub fn median(v: &[f64]) -> f64 {
 /// True when (x, y, w, h) boxes `a` and `b` share some area.
 fn boxes_overlap(a: [f64; 4], b: [f64; 4]) -> bool {
     a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
-}
-
-/// Box `b` grown on every side by `share` of its longer side: what touches the object.
-pub(crate) fn grown(b: [f64; 4], share: f64) -> [f64; 4] {
-    let m = share * b[2].max(b[3]);
-    [b[0] - m, b[1] - m, b[2] + 2.0 * m, b[3] + 2.0 * m]
 }
 
 /// True when box `a` overlaps any other track's visible box at frame `f`.

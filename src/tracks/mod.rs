@@ -206,6 +206,12 @@ pub struct Tracker {
 /// Frames for which a ghost's box is remembered (see `Tracker::popped_in`).
 const GHOST_MEMORY: usize = 8;
 
+/// Box `b` grown on every side by `share` of its longer side: what touches the object.
+pub fn grown(b: [f64; 4], share: f64) -> [f64; 4] {
+    let m = share * b[2].max(b[3]);
+    [b[0] - m, b[1] - m, b[2] + 2.0 * m, b[3] + 2.0 * m]
+}
+
 /// Intersection over union of two (x, y, w, h) boxes.
 pub fn iou(a: [f64; 4], b: [f64; 4]) -> f64 {
     let inter = intersection(a, b);
@@ -673,8 +679,7 @@ impl Tracker {
                 continue;
             }
             let (pb, _, _) = preds[i];
-            let m = 0.5 * pb[2].max(pb[3]);
-            let reach = [pb[0] - m, pb[1] - m, pb[2] + 2.0 * m, pb[3] + 2.0 * m];
+            let reach = grown(pb, 0.5);
             let Some(j) = (0..nd)
                 .find(|&j| track_of_det[j].is_some() && intersection(reach, dets[j].bbox()) > 0.0)
             else {

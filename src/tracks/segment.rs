@@ -602,14 +602,7 @@ fn blobs(clean: &Mat, min_area: f64) -> opencv::Result<Vec<(Rect, Mat, f64)>> {
         if (c.area as f64) < min_area {
             continue;
         }
-        let (bw, bh) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
-        let mut mask = vec![0u8; bw * bh];
-        for r in &c.runs {
-            let row = (r.y - c.y0) * bw;
-            mask[row + r.x0 - c.x0..row + r.x1 - c.x0].fill(255);
-        }
-        let rect = Rect::new(c.x0 as i32, c.y0 as i32, bw as i32, bh as i32);
-        let mask = Mat::from_slice(&mask)?.reshape(1, bh as i32)?.try_clone()?;
+        let (rect, mask) = c.crop((0, 0))?;
         out.push((rect, mask, c.area as f64));
     }
     Ok(out)
@@ -632,6 +625,27 @@ struct Component {
     y0: usize,
     x1: usize,
     y1: usize,
+}
+
+impl Component {
+    /// Its box, moved by `origin` (where the labelled mask's top-left pixel lies), and its mask
+    /// inside the box (255 on the component, 0 elsewhere).
+    fn crop(&self, origin: (i32, i32)) -> opencv::Result<(Rect, Mat)> {
+        let (bw, bh) = (self.x1 - self.x0 + 1, self.y1 - self.y0 + 1);
+        let mut mask = vec![0u8; bw * bh];
+        for r in &self.runs {
+            let row = (r.y - self.y0) * bw;
+            mask[row + r.x0 - self.x0..row + r.x1 - self.x0].fill(255);
+        }
+        let rect = Rect::new(
+            origin.0 + self.x0 as i32,
+            origin.1 + self.y0 as i32,
+            bw as i32,
+            bh as i32,
+        );
+        let mask = Mat::from_slice(&mask)?.reshape(1, bh as i32)?.try_clone()?;
+        Ok((rect, mask))
+    }
 }
 
 /// The 8-connected components of the set (non-zero) pixels of a `w` × `h` row-major mask, in
@@ -1010,19 +1024,7 @@ pub fn split_by_colour(
     }
     let still = Mat::new_rows_cols_with_default(bgr.rows(), bgr.cols(), CV_8UC1, Scalar::all(0.0))?;
     let part = |c: &Component| -> opencv::Result<Detection> {
-        let (bw, bh) = (c.x1 - c.x0 + 1, c.y1 - c.y0 + 1);
-        let mut mask = vec![0u8; bw * bh];
-        for r in &c.runs {
-            let row = (r.y - c.y0) * bw;
-            mask[row + r.x0 - c.x0..row + r.x1 - c.x0].fill(255);
-        }
-        let rect = Rect::new(
-            d.rect.x + c.x0 as i32,
-            d.rect.y + c.y0 as i32,
-            bw as i32,
-            bh as i32,
-        );
-        let mask = Mat::from_slice(&mask)?.reshape(1, bh as i32)?.try_clone()?;
+        let (rect, mask) = c.crop((d.rect.x, d.rect.y))?;
         let mut out = describe(bgr, &still, rect, mask, c.area as f64)?;
         out.moving_frac = d.moving_frac;
         Ok(out)
