@@ -77,6 +77,8 @@ pub struct Config {
     pub track_min_moving: f64,
     /// Tracking: sightings a track needs to be reported.
     pub track_min_seen: usize,
+    /// Tracking: frames before its birth in which a new track's first blob is looked for (0: off).
+    pub track_backfill: usize,
     /// Findings scoring below this are not reported as events.
     pub event_min_score: f64,
     /// A family score at or above this flags the video.
@@ -123,6 +125,7 @@ impl Default for Config {
             track_max_colour: 70.0,
             track_min_moving: 0.25,
             track_min_seen: 4,
+            track_backfill: 12,
         }
     }
 }

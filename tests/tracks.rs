@@ -108,6 +108,62 @@ fn a_walker_coming_out_onto_an_object_of_another_colour_keeps_its_id() {
     assert_eq!(r.occlusion_id_kept, 1.0, "{r:?}");
 }
 
+/// Objects in view from the first frame are tracked from it, though segmentation finds them a
+/// frame or more later (clip 93: a ball in flight from frame 0): new tracks are traced back
+/// before their birth. An object that pops into view (clips 26 and 42) is not traced back into
+/// frames before it appears.
+#[test]
+fn tracks_are_traced_back_to_the_first_frame_but_not_before_an_object_appears() {
+    let names = [
+        "clip_0093_antigravity.mp4",
+        "clip_0026_appear.mp4",
+        "clip_0042_appear.mp4",
+    ];
+    let (truth, tracks) = suite_tracks(&names);
+    let iou = |o: &ObjectRow, t: &TrackRow| {
+        physlint::tracks::iou([o.x, o.y, o.w, o.h], [t.x, t.y, t.w, t.h])
+    };
+    let visible = |clip: &'static str| {
+        tracks
+            .iter()
+            .filter(move |t| t.video.ends_with(clip) && t.state == "visible")
+    };
+    let object = |clip: &str, frame: usize| {
+        truth
+            .iter()
+            .find(|o| o.clip == clip && o.object_id == 1 && o.frame == frame)
+            .unwrap_or_else(|| panic!("{clip}: no object 1 at frame {frame}"))
+    };
+    let ball = object(names[0], 0);
+    assert!(
+        visible(names[0]).any(|t| t.frame == 0 && iou(ball, t) > 0.5),
+        "no track on the ball at frame 0"
+    );
+    for clip in &names[1..] {
+        let appears = truth
+            .iter()
+            .filter(|o| o.clip == *clip && o.object_id == 1)
+            .map(|o| o.frame)
+            .min()
+            .unwrap();
+        assert!(appears > 20, "{clip}: object 1 appears at {appears}");
+        let later = object(clip, appears + 3);
+        let id = visible(clip)
+            .find(|t| t.frame == appears + 3 && iou(later, t) > 0.5)
+            .unwrap_or_else(|| panic!("{clip}: the object is not tracked"))
+            .track_id;
+        let first = visible(clip)
+            .filter(|t| t.track_id == id)
+            .map(|t| t.frame)
+            .min()
+            .unwrap();
+        assert!(
+            first >= appears,
+            "{clip}: track {id} starts at {first}, before the object appears at {appears}"
+        );
+    }
+}
+
 /// A disc sliding at 1 px/frame that pops into view at frame 15 of 40 sits in the median background
 /// plate (it is there most of the clip), so before it appears its place reads as a ghost. The
 /// ghost is absorbed, and the disc, when it pops in, must become a track and an `appear` event

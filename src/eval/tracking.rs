@@ -172,7 +172,8 @@ pub fn per_clip(
         .collect()
 }
 
-/// Scores visible track rows against object truth (frames ≥ 1, where the scan has flow).
+/// Scores visible track rows against object truth, every frame (the first too: tracks found
+/// later are traced back to it).
 /// Occlusions are counted in `occluder_clips` only (clips with an occluder in front of the
 /// objects); elsewhere a gap in the truth is an exit through the frame edge or an artifact.
 pub fn evaluate(
@@ -181,7 +182,7 @@ pub fn evaluate(
     occluder_clips: &BTreeSet<String>,
 ) -> TrackingRow {
     let mut gt: BTreeMap<Key, Boxes> = BTreeMap::new();
-    for o in truth.iter().filter(|o| o.frame >= 1 && o.area >= MIN_AREA) {
+    for o in truth.iter().filter(|o| o.area >= MIN_AREA) {
         gt.entry((o.clip.clone(), o.frame)).or_default().push((
             o.object_id,
             [o.x, o.y, o.w, o.h],

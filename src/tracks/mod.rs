@@ -6,8 +6,11 @@
 //! Segmentation is in [`segment`]; association uses Kuhn–Munkres (pathfinding) on predicted-box
 //! overlap, distance and colour, then a second, appearance-only pass that re-identifies objects
 //! after occlusions and links jumps; a blob holding two tracked objects of far-apart colours is
-//! split between them by colour. It never decodes and never judges artifacts.
+//! split between them by colour. A new track, once confirmed, is traced back into the frames
+//! before its birth where its first blob is still found ([`backfill`]). It never decodes and
+//! never judges artifacts.
 
+pub mod backfill;
 pub mod morphology;
 pub mod segment;
 
@@ -16,6 +19,7 @@ use crate::flow::{CameraMotion, PairFlow};
 use opencv::core::Mat;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use segment::{Detection, Segmenter};
+use std::collections::BTreeMap;
 
 /// Visibility of a track in one frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,7 +105,7 @@ pub struct Track {
     pub lost: usize,
     /// How it ended.
     pub end: EndReason,
-    /// Frame of birth.
+    /// Frame of birth: first segmented. Sightings before it were traced back (see [`backfill`]).
     pub born: usize,
     /// Camera-induced displacement accumulated since birth, at its last known position (px).
     pub cam_acc: [f64; 2],
@@ -126,6 +130,11 @@ impl Track {
     /// Visible observations.
     pub fn visible(&self) -> impl Iterator<Item = &Obs> {
         self.obs.iter().filter(|o| o.state == TrackState::Visible)
+    }
+
+    /// Visible observations from its birth on: those segmented, not traced back before it.
+    pub fn segmented(&self) -> impl Iterator<Item = &Obs> {
+        self.visible().filter(|o| o.frame >= self.born)
     }
 
     /// Where to coast from while the object is unseen, and at what velocity: the last sighting
@@ -201,7 +210,15 @@ pub struct Tracker {
     popped: Vec<u32>,
     /// Boxes of blobs absorbed into the plate as ghosts, with their frame.
     absorbed: Vec<(usize, [f64; 4])>,
+    /// The last frames, where new tracks are traced back before their birth.
+    history: backfill::History,
+    /// First blobs of tracks not yet traced back, by track id.
+    seeds: BTreeMap<u32, backfill::Seed>,
 }
+
+/// Share of a new track's first-blob pixels that must be found in an earlier frame for it to
+/// have been there (see [`backfill`]).
+const BACKFILL_SHARE: f64 = 0.5;
 
 /// Frames for which a ghost's box is remembered (see `Tracker::popped_in`).
 const GHOST_MEMORY: usize = 8;
@@ -230,6 +247,24 @@ pub fn intersection(a: [f64; 4], b: [f64; 4]) -> f64 {
     let x1 = (a[0] + a[2]).min(b[0] + b[2]);
     let y1 = (a[1] + a[3]).min(b[1] + b[3]);
     (x1 - x0).max(0.0) * (y1 - y0).max(0.0)
+}
+
+/// Box `b` touches the edge of a frame of `size` (w, h).
+fn box_at_edge(b: [f64; 4], size: (f64, f64)) -> bool {
+    b[0] <= 1.0 || b[1] <= 1.0 || b[0] + b[2] >= size.0 - 1.0 || b[1] + b[3] >= size.1 - 1.0
+}
+
+/// Velocity and acceleration of sighting `o` from the visible sighting `p` before it.
+fn kinematics(p: &Obs, o: &mut Obs) {
+    let dt = (o.frame - p.frame).max(1) as f64;
+    let raw = [(o.cx - p.cx) / dt, (o.cy - p.cy) / dt];
+    // Light smoothing keeps steps visible to the checks but damps segmentation jitter.
+    let k = if o.jump { 1.0 } else { 0.7 };
+    o.v = [
+        k * raw[0] + (1.0 - k) * p.v[0],
+        k * raw[1] + (1.0 - k) * p.v[1],
+    ];
+    o.a = [(o.v[0] - p.v[0]) / dt, (o.v[1] - p.v[1]) / dt];
 }
 
 /// Exchanges the detections linked to tracks `a` and `b` (both linked).
@@ -314,6 +349,8 @@ impl Tracker {
             prev_comparable: false,
             popped: vec![],
             absorbed: vec![],
+            history: backfill::History::new(cfg.track_backfill + 4 * cfg.track_min_seen),
+            seeds: BTreeMap::new(),
         })
     }
 
@@ -390,10 +427,7 @@ impl Tracker {
     }
 
     fn at_edge(&self, b: [f64; 4]) -> bool {
-        b[0] <= 1.0
-            || b[1] <= 1.0
-            || b[0] + b[2] >= self.size.0 - 1.0
-            || b[1] + b[3] >= self.size.1 - 1.0
+        box_at_edge(b, self.size)
     }
 
     fn obs_of(&self, d: &Detection, frame: usize) -> Obs {
@@ -421,18 +455,133 @@ impl Tracker {
     fn push_visible(t: &mut Track, mut o: Obs) {
         o.cam = t.cam_acc;
         if let Some(p) = t.last_visible() {
-            let dt = (o.frame - p.frame).max(1) as f64;
-            let raw = [(o.cx - p.cx) / dt, (o.cy - p.cy) / dt];
-            // Light smoothing keeps steps visible to the checks but damps segmentation jitter.
-            let k = if o.jump { 1.0 } else { 0.7 };
-            o.v = [
-                k * raw[0] + (1.0 - k) * p.v[0],
-                k * raw[1] + (1.0 - k) * p.v[1],
-            ];
-            o.a = [(o.v[0] - p.v[0]) / dt, (o.v[1] - p.v[1]) / dt];
+            kinematics(p, &mut o);
         }
         t.obs.push(o);
         t.lost = 0;
+    }
+
+    /// Traces tracks confirmed in this frame back before their birth (see [`backfill`]): each
+    /// earlier frame where its first blob is found becomes a visible sighting, and the track is
+    /// born there.
+    fn trace_back_confirmed(&mut self) -> opencv::Result<()> {
+        let min_seen = self.cfg.track_min_seen;
+        let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
+        let mut traced = Vec::new();
+        for (i, t) in self.active.iter().enumerate() {
+            let vis: Vec<&Obs> = t.visible().take(min_seen).collect();
+            if vis.len() < min_seen {
+                continue;
+            }
+            let Some(seed) = self.seeds.remove(&t.id) else {
+                continue;
+            };
+            // Only a first blob the size the object keeps is the object; a smaller one is a part
+            // of it still emerging (unless it is coming in through the frame edge), a larger one
+            // it merged with something.
+            let mut areas: Vec<f64> = vis.iter().map(|o| o.area).collect();
+            areas.sort_by(f64::total_cmp);
+            let typical = areas[areas.len() / 2];
+            let smallest = if vis[0].at_edge { 0.3 } else { 0.8 };
+            if t.obs[0].frame != seed.frame || !(smallest..1.25).contains(&(vis[0].area / typical))
+            {
+                continue;
+            }
+            // Image velocity over the first sightings.
+            let (a, b) = (vis[0], vis[vis.len().min(3) - 1]);
+            let dt = (b.frame - a.frame).max(1) as f64;
+            let v = [(b.cx - a.cx) / dt, (b.cy - a.cy) / dt];
+            let mut found = backfill::trace(
+                &seed,
+                &self.history,
+                v,
+                self.cfg.track_backfill,
+                self.cfg.seg_plate_diff.clamp(1.0, 255.0) as u8,
+                BACKFILL_SHARE,
+            )?;
+            // Where another track was seen on the spot, the blob was part of that one.
+            let b0 = a.bbox;
+            if let Some(k) = found.iter().position(|f| {
+                let b = [b0[0] + f.dx as f64, b0[1] + f.dy as f64, b0[2], b0[3]];
+                let frame = f.frame;
+                self.active.iter().chain(&self.done).any(|o| {
+                    o.id != t.id
+                        && o.obs.iter().rev().any(|s| {
+                            s.frame == frame
+                                && s.state == TrackState::Visible
+                                && intersection(s.bbox, b)
+                                    > 0.5 * b[2].min(s.bbox[2]) * b[3].min(s.bbox[3])
+                        })
+                })
+            }) {
+                found.truncate(k);
+            }
+            if !found.is_empty() {
+                traced.push((i, found));
+            }
+        }
+        for (i, found) in traced {
+            let t = &mut self.active[i];
+            let first = t.obs[0].clone();
+            let (w, h) = self.size;
+            let mut before: Vec<Obs> = found
+                .iter()
+                .map(|f| {
+                    // The part inside the frame.
+                    let (x0, y0) = (first.bbox[0] + f.dx as f64, first.bbox[1] + f.dy as f64);
+                    let (x1, y1) = (x0 + first.bbox[2], y0 + first.bbox[3]);
+                    let (x0, y0, x1, y1) = (x0.max(0.0), y0.max(0.0), x1.min(w), y1.min(h));
+                    let bbox = [x0, y0, x1 - x0, y1 - y0];
+                    Obs {
+                        frame: f.frame,
+                        bbox,
+                        cx: first.cx + f.dx as f64 + f.centre[0],
+                        cy: first.cy + f.dy as f64 + f.centre[1],
+                        area: first.area * f.inside,
+                        v: [0.0; 2],
+                        a: [0.0; 2],
+                        at_edge: box_at_edge(bbox, self.size),
+                        jump: false,
+                        ..first.clone()
+                    }
+                })
+                .collect();
+            // Camera displacement from each earlier sighting to the first blob's frame.
+            let mut to_seed = [0.0f64; 2];
+            for o in before.iter_mut() {
+                if let Some(c) = self.history.camera_into(o.frame + 1) {
+                    let (dx, dy) = c.flow_at((o.cx - hw) as f32, (o.cy - hh) as f32);
+                    to_seed[0] += dx as f64;
+                    to_seed[1] += dy as f64;
+                }
+                o.cam = [-to_seed[0], -to_seed[1]];
+            }
+            for o in before.iter_mut() {
+                o.cam = [o.cam[0] + to_seed[0], o.cam[1] + to_seed[1]];
+            }
+            for o in t.obs.iter_mut() {
+                o.cam = [o.cam[0] + to_seed[0], o.cam[1] + to_seed[1]];
+            }
+            t.cam_acc = [t.cam_acc[0] + to_seed[0], t.cam_acc[1] + to_seed[1]];
+            before.reverse();
+            before.append(&mut t.obs);
+            t.obs = before;
+            let mut prev: Option<Obs> = None;
+            for o in t.obs.iter_mut() {
+                if o.state != TrackState::Visible {
+                    continue;
+                }
+                if let Some(p) = &prev {
+                    kinematics(p, o);
+                }
+                prev = Some(o.clone());
+            }
+        }
+        // Seeds of tracks that ended or were merged into others are not needed.
+        let active = &self.active;
+        self.seeds
+            .retain(|id, _| active.iter().any(|t| t.id == *id));
+        Ok(())
     }
 
     /// Processes frame `frame` (BGR and its BGR2GRAY grey, analysis size) with the flow of the pair
@@ -457,6 +606,14 @@ impl Tracker {
         let prev = self
             .prev_comparable
             .then_some((prev_bgr, (!camera_still).then_some(*c)));
+        if self.history.newest() != Some(frame.wrapping_sub(1)) {
+            self.history.push(
+                frame.wrapping_sub(1),
+                prev_bgr,
+                CameraMotion::default(),
+                true,
+            )?;
+        }
         if pair.scene_cut {
             self.seg.reset();
             for mut t in self.active.drain(..) {
@@ -768,6 +925,8 @@ impl Tracker {
                 };
                 if popped == Some(true) {
                     self.popped.push(id);
+                } else if self.cfg.track_backfill > 0 && !d.faint {
+                    self.seeds.insert(id, backfill::Seed::of(bgr, d, frame)?);
                 }
                 let o = self.obs_of(d, frame);
                 self.active.push(Track {
@@ -840,6 +999,8 @@ impl Tracker {
         }
         self.active = keep;
         self.absorbed.retain(|&(f, _)| f + GHOST_MEMORY > frame);
+        self.history.push(frame, bgr, pair.camera, pair.scene_cut)?;
+        self.trace_back_confirmed()?;
         self.prev_comparable = true;
         Ok(())
     }
@@ -910,7 +1071,8 @@ impl Tracker {
             let young = self.active.remove(y);
             let o = if o > y { o - 1 } else { o };
             let old = &mut self.active[o];
-            old.obs.retain(|ob| ob.frame < young.born);
+            let start = young.obs[0].frame;
+            old.obs.retain(|ob| ob.frame < start);
             old.obs.extend(young.obs);
             old.lost = 0;
         }
