@@ -254,6 +254,34 @@ fn box_at_edge(b: [f64; 4], size: (f64, f64)) -> bool {
     b[0] <= 1.0 || b[1] <= 1.0 || b[0] + b[2] >= size.0 - 1.0 || b[1] + b[3] >= size.1 - 1.0
 }
 
+/// Largest colour distance (BGR) between a blob and its surroundings for it to be taken for
+/// background.
+const BACKGROUND_COLOUR: f64 = 60.0;
+
+/// Mean BGR colour of the ring around box `r` (a third of its longer side wide, within the frame).
+fn surround_colour(bgr: &Mat, r: opencv::core::Rect) -> opencv::Result<[f64; 3]> {
+    use opencv::prelude::*;
+    let (w, h) = (bgr.cols(), bgr.rows());
+    let m = (r.width.max(r.height) / 3).max(3);
+    let (x0, y0) = ((r.x - m).max(0), (r.y - m).max(0));
+    let (x1, y1) = ((r.x + r.width + m).min(w), (r.y + r.height + m).min(h));
+    let data = bgr.data_bytes()?;
+    let (mut sum, mut n) = ([0u64; 3], 0u64);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height {
+                continue;
+            }
+            let p = 3 * (y * w + x) as usize;
+            for k in 0..3 {
+                sum[k] += data[p + k] as u64;
+            }
+            n += 1;
+        }
+    }
+    Ok(sum.map(|s| s as f64 / n.max(1) as f64))
+}
+
 /// Velocity and acceleration of sighting `o` from the visible sighting `p` before it.
 fn kinematics(p: &Obs, o: &mut Obs) {
     let dt = (o.frame - p.frame).max(1) as f64;
@@ -967,9 +995,20 @@ impl Tracker {
                     })
                     .fold(0.0, f64::max)
             };
-            let travelled = travel(false).min(travel(true));
+            let (image, against) = (travel(false), travel(true));
             let moving = vis.iter().map(|o| o.moving_frac).sum::<f64>() / vis.len() as f64;
-            if travelled < 2.0 && moving < 0.3 && !self.popped.contains(&t.id) {
+            if moving >= 0.3 || self.popped.contains(&t.id) {
+                continue;
+            }
+            // Carried by the camera, a blob's outline jitters by a few px against the background:
+            // it moved with the background if it strayed from it by at most a tenth of what the
+            // camera carried it. Then only a blob of about its surroundings' colour is background
+            // (a patch of texture the moving plate got wrong); an object standing still in the
+            // scene stands out.
+            let carried = against < 2.0 + 0.1 * image
+                && colour_dist(dets[j].colour, surround_colour(bgr, dets[j].rect)?)
+                    < BACKGROUND_COLOUR;
+            if image.min(against) < 2.0 || carried {
                 ghosts.push((i, j));
             }
         }
