@@ -104,7 +104,7 @@ fn bench(c: &mut Criterion) {
         tr.update(i + 1, &frames[i + 1].0, &frames[i + 1].1, &frames[i].0, p)
             .unwrap();
     }
-    let tracks = tr.finish();
+    let tracks = tr.finish().segmented;
     let ctx = Context {
         frames: frames.len(),
         size: (320.0, 240.0),

@@ -193,6 +193,8 @@ pub struct TrackRow {
     /// Share of the mask with residual motion (0..1; still parts, such as a ghost the blob
     /// carries, lower it).
     pub moving_frac: f64,
+    /// The sighting was traced back from a later blob of the track, not segmented in this frame.
+    pub traced: bool,
 }
 
 /// A decoded frame as plain pixels for evidence pictures (RGB, 8-bit, row-major, downscaled).

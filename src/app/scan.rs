@@ -444,8 +444,9 @@ pub fn analyse(
             ),
         ));
     }
-    let tracks = tracker.finish();
-    let track_rows = track_rows(&video_name, &tracks, k);
+    let finished = tracker.finish();
+    let tracks = finished.segmented;
+    let track_rows = track_rows(&video_name, &finished.traced, k);
     let backdrop = report::evidence::representative_frame(&track_rows).and_then(|rep| {
         sample_idx
             .iter()
@@ -582,6 +583,7 @@ fn track_rows(video: &str, tracks: &[Track], k: f64) -> Vec<TrackRow> {
                 g: r4(o.colour[1]),
                 r: r4(o.colour[2]),
                 moving_frac: r4(o.moving_frac),
+                traced: o.traced,
             })
         })
         .collect();

@@ -410,8 +410,7 @@ fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Fi
         };
         let (_, v) = a.coast();
         for b in tracks.iter().filter(|b| b.id != a.id) {
-            // Judged from its segmented birth: a trace back may reach into a blob it was part of.
-            let seen: Vec<&Obs> = b.segmented().take(4).collect();
+            let seen: Vec<&Obs> = b.visible().take(4).collect();
             let Some(&first) = seen.first() else {
                 continue;
             };

@@ -446,6 +446,7 @@ pub(crate) mod testkit {
             jump: false,
             moving_frac: 1.0,
             cam: [0.0; 2],
+            traced: false,
         }
     }
 

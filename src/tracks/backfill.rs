@@ -1,9 +1,10 @@
-//! Tracing a new track back before its birth.
+//! Tracing a track's blob back through the frames before it.
 //!
-//! Segmentation often finds an object a few frames after it came into view: it stood still
-//! before it moved, the plate was not yet learnt around it (the start of the video, a cut), or it
-//! was one blob with another object. When a new track is confirmed, the pixels of its first blob
-//! (its [`Seed`]) are looked for in the frames before (kept in a short [`History`]), each a small
+//! Segmentation often finds an object a few frames after it came into view, or first only in
+//! part: it stood still before it moved, the plate was not yet learnt around it (the start of the
+//! video, a cut), or it was one blob with another object. The pixels of a blob that shows the
+//! whole object (its [`Seed`]: a new track's first blob, or the blob a track found in pieces
+//! settles to) are looked for in the frames before (kept in a short [`History`]), each a small
 //! search around where its motion puts it. Takes the seed and the past frames; gives the seed's
 //! offset in each earlier frame it is found in, back to the first frame it is not, a scene cut or
 //! the frame edge.

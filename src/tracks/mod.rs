@@ -92,6 +92,8 @@ pub struct Obs {
     /// Camera-induced displacement of the track accumulated since its birth (px): the part of
     /// its motion the camera explains.
     pub cam: [f64; 2],
+    /// Traced back from a later blob of the track (see [`backfill`]), not segmented here.
+    pub traced: bool,
 }
 
 /// A track: its id, observations and end.
@@ -130,11 +132,6 @@ impl Track {
     /// Visible observations.
     pub fn visible(&self) -> impl Iterator<Item = &Obs> {
         self.obs.iter().filter(|o| o.state == TrackState::Visible)
-    }
-
-    /// Visible observations from its birth on: those segmented, not traced back before it.
-    pub fn segmented(&self) -> impl Iterator<Item = &Obs> {
-        self.visible().filter(|o| o.frame >= self.born)
     }
 
     /// Where to coast from while the object is unseen, and at what velocity: the last sighting
@@ -195,6 +192,17 @@ impl Track {
     }
 }
 
+/// The tracks of a video, in id order.
+#[derive(Debug, Clone)]
+pub struct Tracks {
+    /// As segmented frame by frame: what the checks judge.
+    pub segmented: Vec<Track>,
+    /// The same with the sightings found by tracing blobs back (see [`backfill`]): before a
+    /// track's birth, and in place of first sightings that showed only part of the object. What
+    /// tracks.csv gives and the tracking evaluation scores.
+    pub traced: Vec<Track>,
+}
+
 /// Follows objects frame by frame.
 pub struct Tracker {
     seg: Segmenter,
@@ -214,6 +222,10 @@ pub struct Tracker {
     history: backfill::History,
     /// First blobs of tracks not yet traced back, by track id.
     seeds: BTreeMap<u32, backfill::Seed>,
+    /// Tracks traced back from the blob they settled to.
+    retraced: std::collections::BTreeSet<u32>,
+    /// Traces to put into their tracks at the end.
+    traces: Vec<Trace>,
 }
 
 /// Share of a new track's first-blob pixels that must be found in an earlier frame for it to
@@ -247,6 +259,93 @@ pub fn intersection(a: [f64; 4], b: [f64; 4]) -> f64 {
     let x1 = (a[0] + a[2]).min(b[0] + b[2]);
     let y1 = (a[1] + a[3]).min(b[1] + b[3]);
     (x1 - x0).max(0.0) * (y1 - y0).max(0.0)
+}
+
+/// A track's blob found in earlier frames, put into the track when the video ends (so that the
+/// tracking itself goes on from what was segmented).
+struct Trace {
+    id: u32,
+    /// The sighting of the blob.
+    from: Obs,
+    /// Where it was found, newest first.
+    found: Vec<backfill::Found>,
+    /// The camera's motion into the frame after each.
+    cameras: Vec<Option<CameraMotion>>,
+}
+
+impl Trace {
+    /// Puts the sightings into track `t` (frames `size`): replacing its observations in those
+    /// frames, and before its first, new ones.
+    fn apply(&self, t: &mut Track, size: (f64, f64)) {
+        let (w, h) = size;
+        let from = &self.from;
+        let sighting = |f: &backfill::Found| {
+            // The part inside the frame.
+            let (x0, y0) = (from.bbox[0] + f.dx as f64, from.bbox[1] + f.dy as f64);
+            let (x1, y1) = (x0 + from.bbox[2], y0 + from.bbox[3]);
+            let (x0, y0, x1, y1) = (x0.max(0.0), y0.max(0.0), x1.min(w), y1.min(h));
+            let bbox = [x0, y0, x1 - x0, y1 - y0];
+            Obs {
+                frame: f.frame,
+                state: TrackState::Visible,
+                bbox,
+                cx: from.cx + f.dx as f64 + f.centre[0],
+                cy: from.cy + f.dy as f64 + f.centre[1],
+                area: from.area * f.inside,
+                v: [0.0; 2],
+                a: [0.0; 2],
+                at_edge: box_at_edge(bbox, size),
+                jump: false,
+                traced: true,
+                ..from.clone()
+            }
+        };
+        let Some(start) = t.obs.first().map(|o| o.frame) else {
+            return;
+        };
+        for f in self.found.iter().filter(|f| f.frame >= start) {
+            if let Some(o) = t.obs.iter_mut().find(|o| o.frame == f.frame) {
+                *o = Obs {
+                    cam: o.cam,
+                    ..sighting(f)
+                };
+            }
+        }
+        // Before the first: the camera's displacement from each to the first.
+        let mut before = Vec::new();
+        let mut to_first = [0.0f64; 2];
+        for (f, c) in self.found.iter().zip(&self.cameras) {
+            if f.frame >= start {
+                continue;
+            }
+            let mut o = sighting(f);
+            if let Some(c) = c {
+                let (dx, dy) = c.flow_at((o.cx - w / 2.0) as f32, (o.cy - h / 2.0) as f32);
+                to_first[0] += dx as f64;
+                to_first[1] += dy as f64;
+            }
+            o.cam = [-to_first[0], -to_first[1]];
+            before.push(o);
+        }
+        let shift = |c: [f64; 2]| [c[0] + to_first[0], c[1] + to_first[1]];
+        for o in before.iter_mut().chain(t.obs.iter_mut()) {
+            o.cam = shift(o.cam);
+        }
+        t.cam_acc = shift(t.cam_acc);
+        before.reverse();
+        before.append(&mut t.obs);
+        t.obs = before;
+        let mut prev: Option<Obs> = None;
+        for o in t.obs.iter_mut() {
+            if o.state != TrackState::Visible {
+                continue;
+            }
+            if let Some(p) = &prev {
+                kinematics(p, o);
+            }
+            prev = Some(o.clone());
+        }
+    }
 }
 
 /// Box `b` touches the edge of a frame of `size` (w, h).
@@ -379,6 +478,8 @@ impl Tracker {
             absorbed: vec![],
             history: backfill::History::new(cfg.track_backfill + 4 * cfg.track_min_seen),
             seeds: BTreeMap::new(),
+            retraced: Default::default(),
+            traces: Vec::new(),
         })
     }
 
@@ -477,6 +578,7 @@ impl Tracker {
             jump: false,
             moving_frac: d.moving_frac,
             cam: [0.0; 2],
+            traced: false,
         }
     }
 
@@ -489,127 +591,138 @@ impl Tracker {
         t.lost = 0;
     }
 
-    /// Traces tracks confirmed in this frame back before their birth (see [`backfill`]): each
-    /// earlier frame where its first blob is found becomes a visible sighting, and the track is
-    /// born there.
-    fn trace_back_confirmed(&mut self) -> opencv::Result<()> {
+    /// Traces tracks back before the frames they were seen whole in (see [`backfill`]): a track
+    /// confirmed in this frame from its first blob, when that was the size the object keeps (not a
+    /// part still emerging, unless it comes in through the frame edge, nor a merge), and a track
+    /// whose first blobs were parts from the blob it settled to (`settled`: track id and the seed
+    /// of this frame's blob), over its partial sightings too. Each frame the seed is found in
+    /// becomes a visible sighting (replacing a partial one).
+    fn trace_back(&mut self, settled: Vec<(u32, backfill::Seed)>) -> opencv::Result<()> {
         let min_seen = self.cfg.track_min_seen;
-        let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
-        let mut traced = Vec::new();
-        for (i, t) in self.active.iter().enumerate() {
+        let mut work: Vec<(u32, backfill::Seed, usize)> = Vec::new();
+        for t in &self.active {
             let vis: Vec<&Obs> = t.visible().take(min_seen).collect();
-            if vis.len() < min_seen {
+            if vis.len() < min_seen || !self.seeds.contains_key(&t.id) {
                 continue;
             }
-            let Some(seed) = self.seeds.remove(&t.id) else {
-                continue;
-            };
-            // Only a first blob the size the object keeps is the object; a smaller one is a part
-            // of it still emerging (unless it is coming in through the frame edge), a larger one
-            // it merged with something.
+            let seed = self.seeds.remove(&t.id).expect("checked");
             let mut areas: Vec<f64> = vis.iter().map(|o| o.area).collect();
             areas.sort_by(f64::total_cmp);
             let typical = areas[areas.len() / 2];
             let smallest = if vis[0].at_edge { 0.3 } else { 0.8 };
-            if t.obs[0].frame != seed.frame || !(smallest..1.25).contains(&(vis[0].area / typical))
-            {
+            if t.obs[0].frame == seed.frame && (smallest..1.25).contains(&(vis[0].area / typical)) {
+                work.push((t.id, seed, self.cfg.track_backfill));
+            }
+        }
+        for (id, seed) in settled {
+            if let Some(t) = self.active.iter().find(|t| t.id == id) {
+                let span = seed.frame - t.obs[0].frame;
+                work.push((id, seed, span + self.cfg.track_backfill));
+            }
+        }
+        for (id, seed, max_frames) in work {
+            let Some(t) = self.active.iter().find(|t| t.id == id) else {
+                continue;
+            };
+            // A blob that has not moved (against the background) may be a patch of it the plate
+            // got wrong, found in every frame before: only objects seen moving are traced.
+            let first = &t.obs[0];
+            let moved = t.visible().any(|o| {
+                let dx = o.cx - first.cx - (o.cam[0] - first.cam[0]);
+                let dy = o.cy - first.cy - (o.cam[1] - first.cam[1]);
+                dx.hypot(dy) >= 2.0
+            });
+            let moving =
+                t.visible().map(|o| o.moving_frac).sum::<f64>() / t.visible().count().max(1) as f64;
+            if !moved && moving < self.cfg.track_min_moving {
                 continue;
             }
-            // Image velocity over the first sightings.
-            let (a, b) = (vis[0], vis[vis.len().min(3) - 1]);
-            let dt = (b.frame - a.frame).max(1) as f64;
-            let v = [(b.cx - a.cx) / dt, (b.cy - a.cy) / dt];
+            let Some(from) = t.obs.iter().find(|o| o.frame == seed.frame).cloned() else {
+                continue;
+            };
+            // Image velocity at the seed: over the first sightings for a new track, the smoothed
+            // velocity for a settled one.
+            let v = if from.frame == t.obs[0].frame {
+                let vis: Vec<&Obs> = t.visible().take(3).collect();
+                let (a, b) = (vis[0], vis[vis.len() - 1]);
+                let dt = (b.frame - a.frame).max(1) as f64;
+                [(b.cx - a.cx) / dt, (b.cy - a.cy) / dt]
+            } else {
+                from.v
+            };
             let mut found = backfill::trace(
                 &seed,
                 &self.history,
                 v,
-                self.cfg.track_backfill,
+                max_frames,
                 self.cfg.seg_plate_diff.clamp(1.0, 255.0) as u8,
                 BACKFILL_SHARE,
             )?;
-            // Where another track was seen on the spot, the blob was part of that one.
-            let b0 = a.bbox;
+            // Where another track was seen on the spot, the blob was part of that one; where this
+            // track was seen mostly elsewhere, it was following something else.
+            let b0 = from.bbox;
             if let Some(k) = found.iter().position(|f| {
                 let b = [b0[0] + f.dx as f64, b0[1] + f.dy as f64, b0[2], b0[3]];
-                let frame = f.frame;
-                self.active.iter().chain(&self.done).any(|o| {
-                    o.id != t.id
-                        && o.obs.iter().rev().any(|s| {
-                            s.frame == frame
-                                && s.state == TrackState::Visible
-                                && intersection(s.bbox, b)
-                                    > 0.5 * b[2].min(s.bbox[2]) * b[3].min(s.bbox[3])
-                        })
-                })
+                let elsewhere = t.obs.iter().any(|s| {
+                    s.frame == f.frame
+                        && s.state == TrackState::Visible
+                        && intersection(s.bbox, b) < 0.5 * s.bbox[2] * s.bbox[3]
+                });
+                elsewhere
+                    || self.active.iter().chain(&self.done).any(|o| {
+                        o.id != id
+                            && o.obs.iter().rev().any(|s| {
+                                s.frame == f.frame
+                                    && s.state == TrackState::Visible
+                                    && intersection(s.bbox, b)
+                                        > 0.5 * b[2].min(s.bbox[2]) * b[3].min(s.bbox[3])
+                            })
+                    })
             }) {
                 found.truncate(k);
             }
             if !found.is_empty() {
-                traced.push((i, found));
-            }
-        }
-        for (i, found) in traced {
-            let t = &mut self.active[i];
-            let first = t.obs[0].clone();
-            let (w, h) = self.size;
-            let mut before: Vec<Obs> = found
-                .iter()
-                .map(|f| {
-                    // The part inside the frame.
-                    let (x0, y0) = (first.bbox[0] + f.dx as f64, first.bbox[1] + f.dy as f64);
-                    let (x1, y1) = (x0 + first.bbox[2], y0 + first.bbox[3]);
-                    let (x0, y0, x1, y1) = (x0.max(0.0), y0.max(0.0), x1.min(w), y1.min(h));
-                    let bbox = [x0, y0, x1 - x0, y1 - y0];
-                    Obs {
-                        frame: f.frame,
-                        bbox,
-                        cx: first.cx + f.dx as f64 + f.centre[0],
-                        cy: first.cy + f.dy as f64 + f.centre[1],
-                        area: first.area * f.inside,
-                        v: [0.0; 2],
-                        a: [0.0; 2],
-                        at_edge: box_at_edge(bbox, self.size),
-                        jump: false,
-                        ..first.clone()
-                    }
-                })
-                .collect();
-            // Camera displacement from each earlier sighting to the first blob's frame.
-            let mut to_seed = [0.0f64; 2];
-            for o in before.iter_mut() {
-                if let Some(c) = self.history.camera_into(o.frame + 1) {
-                    let (dx, dy) = c.flow_at((o.cx - hw) as f32, (o.cy - hh) as f32);
-                    to_seed[0] += dx as f64;
-                    to_seed[1] += dy as f64;
-                }
-                o.cam = [-to_seed[0], -to_seed[1]];
-            }
-            for o in before.iter_mut() {
-                o.cam = [o.cam[0] + to_seed[0], o.cam[1] + to_seed[1]];
-            }
-            for o in t.obs.iter_mut() {
-                o.cam = [o.cam[0] + to_seed[0], o.cam[1] + to_seed[1]];
-            }
-            t.cam_acc = [t.cam_acc[0] + to_seed[0], t.cam_acc[1] + to_seed[1]];
-            before.reverse();
-            before.append(&mut t.obs);
-            t.obs = before;
-            let mut prev: Option<Obs> = None;
-            for o in t.obs.iter_mut() {
-                if o.state != TrackState::Visible {
-                    continue;
-                }
-                if let Some(p) = &prev {
-                    kinematics(p, o);
-                }
-                prev = Some(o.clone());
+                let cameras = found
+                    .iter()
+                    .map(|f| self.history.camera_into(f.frame + 1))
+                    .collect();
+                self.traces.push(Trace {
+                    id,
+                    from,
+                    found,
+                    cameras,
+                });
             }
         }
         // Seeds of tracks that ended or were merged into others are not needed.
         let active = &self.active;
         self.seeds
             .retain(|id, _| active.iter().any(|t| t.id == *id));
+        self.retraced
+            .retain(|id| active.iter().any(|t| t.id == *id));
         Ok(())
+    }
+
+    /// A young track whose first sighting was a part of the object (under 0.8 of its size) and
+    /// whose last sightings agree on its size (each within 0.8–1.25 of their median) has settled:
+    /// it is seen whole now.
+    fn settled_from_a_part(&self, t: &Track, frame: usize) -> bool {
+        let n = self.cfg.track_min_seen;
+        let first = &t.obs[0];
+        if first.frame + self.cfg.track_backfill + 4 * n <= frame || self.retraced.contains(&t.id) {
+            return false;
+        }
+        let last: Vec<&Obs> = t.obs.iter().rev().take(n).collect();
+        if last.len() < n || last.iter().any(|o| o.state != TrackState::Visible) {
+            return false;
+        }
+        let mut areas: Vec<f64> = last.iter().map(|o| o.area).collect();
+        areas.sort_by(f64::total_cmp);
+        let m = areas[n / 2];
+        first.state == TrackState::Visible
+            && !first.at_edge
+            && first.area < 0.8 * m
+            && areas.iter().all(|a| (0.8..1.25).contains(&(a / m)))
     }
 
     /// Processes frame `frame` (BGR and its BGR2GRAY grey, analysis size) with the flow of the pair
@@ -892,12 +1005,21 @@ impl Tracker {
             }
         }
         // Apply.
+        let mut settled = Vec::new();
         for i in 0..nt {
             match det_of_track[i] {
                 Some(j) => {
                     let mut o = self.obs_of(&dets[j], frame);
                     o.jump = jumped[i];
                     Self::push_visible(&mut self.active[i], o);
+                    let t = &self.active[i];
+                    if self.cfg.track_backfill > 0
+                        && !self.popped.contains(&t.id)
+                        && self.settled_from_a_part(t, frame)
+                    {
+                        self.retraced.insert(t.id);
+                        settled.push((t.id, backfill::Seed::of(bgr, &dets[j], frame)?));
+                    }
                 }
                 None => {
                     let (pb, pcx, pcy) = preds[i];
@@ -1039,7 +1161,7 @@ impl Tracker {
         self.active = keep;
         self.absorbed.retain(|&(f, _)| f + GHOST_MEMORY > frame);
         self.history.push(frame, bgr, pair.camera, pair.scene_cut)?;
-        self.trace_back_confirmed()?;
+        self.trace_back(settled)?;
         self.prev_comparable = true;
         Ok(())
     }
@@ -1117,8 +1239,9 @@ impl Tracker {
         }
     }
 
-    /// Ends the video: every track, in id order.
-    pub fn finish(mut self) -> Vec<Track> {
+    /// Ends the video: every track, in id order, as segmented and with its traces (see
+    /// [`Tracks`]).
+    pub fn finish(mut self) -> Tracks {
         for mut t in self.active.drain(..) {
             let first_lost = t.obs.len() - t.lost;
             if t.lost > 0 {
@@ -1137,7 +1260,16 @@ impl Tracker {
         let min_seen = self.cfg.track_min_seen;
         all.retain(|t| t.visible().count() >= min_seen);
         all.sort_by_key(|t| t.id);
-        all
+        let mut traced = all.clone();
+        for trace in &self.traces {
+            if let Some(t) = traced.iter_mut().find(|t| t.id == trace.id) {
+                trace.apply(t, self.size);
+            }
+        }
+        Tracks {
+            segmented: all,
+            traced,
+        }
     }
 }
 
