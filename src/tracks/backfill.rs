@@ -60,15 +60,24 @@ impl History {
         if self.cap == 0 {
             return Ok(());
         }
+        // The oldest frame's buffer is reused once the history is full.
+        let copy = match (self.frames.len() >= self.cap)
+            .then(|| self.frames.pop_front())
+            .flatten()
+        {
+            Some(old) => {
+                let mut m = old.bgr;
+                bgr.copy_to(&mut m)?;
+                m
+            }
+            None => bgr.try_clone()?,
+        };
         self.frames.push_back(Past {
             frame,
-            bgr: bgr.try_clone()?,
+            bgr: copy,
             camera,
             shot_start,
         });
-        while self.frames.len() > self.cap {
-            self.frames.pop_front();
-        }
         Ok(())
     }
 
@@ -128,42 +137,68 @@ impl Seed {
         })
     }
 
+    /// Difference (largest channel) of point `c` at (`px`, `py`) of `bgr` (`fw` × `fh`), None
+    /// outside the frame.
+    fn diff(bgr: &[u8], fw: i32, fh: i32, px: i32, py: i32, c: [u8; 3]) -> Option<u8> {
+        if px < 0 || py < 0 || px >= fw || py >= fh {
+            return None;
+        }
+        let p = 3 * (py * fw + px) as usize;
+        (0..3).map(|k| bgr[p + k].abs_diff(c[k])).max()
+    }
+
     /// The seed moved by `at` over `bgr` (`fw` × `fh`): its points inside the frame, those of
-    /// them within `tol` grey levels (every channel), those found either there or moved with the
-    /// background (by `bg`: background mistaken for object at birth), their summed difference
-    /// and the sum of their positions (x, y). None when fewer than half its points are inside.
+    /// them within `tol` grey levels (every channel), their summed difference and the sum of
+    /// their positions (x, y). None when fewer than half its points are inside, or when it cannot
+    /// reach `at_least` points found (counting stops once it cannot).
     fn fit(
         &self,
         bgr: &[u8],
-        fw: i32,
-        fh: i32,
+        (fw, fh): (i32, i32),
         at: (i32, i32),
-        bg: (i32, i32),
         tol: u8,
+        at_least: usize,
     ) -> Option<Fit> {
         let (x0, y0) = (self.rect.0 + at.0, self.rect.1 + at.1);
-        let (bx0, by0) = (self.rect.0 + bg.0, self.rect.1 + bg.1);
-        let diff = |px: i32, py: i32, c: [u8; 3]| -> Option<u8> {
-            if px < 0 || py < 0 || px >= fw || py >= fh {
+        let n = self.points.len();
+        let mut f = Fit::default();
+        for (k, &(x, y, c)) in self.points.iter().enumerate() {
+            if f.hits + (n - k) < at_least {
                 return None;
             }
-            let p = 3 * (py * fw + px) as usize;
-            (0..3).map(|k| bgr[p + k].abs_diff(c[k])).max()
-        };
-        let mut f = Fit::default();
-        for &(x, y, c) in &self.points {
-            let Some(d) = diff(x0 + x, y0 + y, c) else {
+            let Some(d) = Self::diff(bgr, fw, fh, x0 + x, y0 + y, c) else {
                 continue;
             };
             f.inside += 1;
             f.hits += usize::from(d < tol);
-            f.explained +=
-                usize::from(d < tol || diff(bx0 + x, by0 + y, c).is_some_and(|b| b < tol));
             f.diff += d as u64;
             f.at[0] += x as i64;
             f.at[1] += y as i64;
         }
-        (2 * f.inside >= self.points.len()).then_some(f)
+        (2 * f.inside >= n && f.hits >= at_least).then_some(f)
+    }
+
+    /// Of the seed moved by `at` over `bgr`, the points inside the frame found within `tol` grey
+    /// levels either there or moved with the background (by `bg`: background mistaken for object
+    /// at birth).
+    fn explained(
+        &self,
+        bgr: &[u8],
+        (fw, fh): (i32, i32),
+        at: (i32, i32),
+        bg: (i32, i32),
+        tol: u8,
+    ) -> usize {
+        let (x0, y0) = (self.rect.0 + at.0, self.rect.1 + at.1);
+        let (bx0, by0) = (self.rect.0 + bg.0, self.rect.1 + bg.1);
+        self.points
+            .iter()
+            .filter(|&&(x, y, c)| {
+                Self::diff(bgr, fw, fh, x0 + x, y0 + y, c).is_some_and(|d| {
+                    d < tol || Self::diff(bgr, fw, fh, bx0 + x, by0 + y, c).is_some_and(|b| b < tol)
+                })
+            })
+            .count()
     }
 }
 
@@ -172,7 +207,6 @@ impl Seed {
 struct Fit {
     inside: usize,
     hits: usize,
-    explained: usize,
     diff: u64,
     at: [i64; 2],
 }
@@ -263,7 +297,8 @@ pub fn trace(
         for dy in -r..=r {
             for dx in -r..=r {
                 let (cx, cy) = (px + dx, py + dy);
-                if let Some(f) = seed.fit(img, fw, fh, (cx, cy), bgo, tol) {
+                let at_least = best.map_or(0, |(b, ..)| b.hits);
+                if let Some(f) = seed.fit(img, (fw, fh), (cx, cy), tol, at_least) {
                     let d = dx * dx + dy * dy;
                     if best.is_none_or(|(b, db, _, _)| better(&f, d, &b, db)) {
                         best = Some((f, d, cx, cy));
@@ -276,7 +311,9 @@ pub fn trace(
         };
         let hits = fit.hits;
         let k = fit.inside as f64;
-        if (hits as f64) < min_share * k || (fit.explained as f64) < EXPLAINED * k {
+        if (hits as f64) < min_share * k
+            || (seed.explained(img, (fw, fh), (bx, by), bgo, tol) as f64) < EXPLAINED * k
+        {
             break;
         }
         let step = [(ox - bx) as f64, (oy - by) as f64];

@@ -1127,10 +1127,13 @@ impl Tracker {
             // camera carried it. Then only a blob of about its surroundings' colour is background
             // (a patch of texture the moving plate got wrong); an object standing still in the
             // scene stands out.
-            let carried = against < 2.0 + 0.1 * image
-                && colour_dist(dets[j].colour, surround_colour(bgr, dets[j].rect)?)
-                    < BACKGROUND_COLOUR;
-            if image.min(against) < 2.0 || carried {
+            let still = image.min(against) < 2.0;
+            let carried = || -> opencv::Result<bool> {
+                Ok(against < 2.0 + 0.1 * image
+                    && colour_dist(dets[j].colour, surround_colour(bgr, dets[j].rect)?)
+                        < BACKGROUND_COLOUR)
+            };
+            if still || carried()? {
                 ghosts.push((i, j));
             }
         }
