@@ -180,9 +180,8 @@ fn boxes_overlap(a: [f64; 4], b: [f64; 4]) -> bool {
 /// True when box `a` overlaps any other track's visible box at frame `f`.
 pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool {
     tracks.iter().filter(|t| t.id != id).any(|t| {
-        t.obs
-            .iter()
-            .any(|o| o.frame == f && o.state != TrackState::Exited && boxes_overlap(a, o.bbox))
+        t.at(f)
+            .is_some_and(|o| o.state != TrackState::Exited && boxes_overlap(a, o.bbox))
     })
 }
 

@@ -6,9 +6,10 @@
 //! Segmentation is in [`segment`]; association uses Kuhn–Munkres (pathfinding) on predicted-box
 //! overlap, distance and colour, then a second, appearance-only pass that re-identifies objects
 //! after occlusions and links jumps; a blob holding two tracked objects of far-apart colours is
-//! split between them by colour. A new track, once confirmed, is traced back into the frames
-//! before its birth where its first blob is still found ([`backfill`]). It never decodes and
-//! never judges artifacts.
+//! split between them by colour. Blobs showing a whole object are traced back through the frames
+//! before ([`backfill`]): a confirmed track's first blob before its birth, and the blob a track
+//! found in pieces settles to over those pieces; the traces go into [`Tracks::traced`] only. It
+//! never decodes and never judges artifacts.
 
 pub mod backfill;
 pub mod morphology;
@@ -121,6 +122,37 @@ pub struct Track {
 }
 
 impl Track {
+    /// Its observation in frame `frame` (observations are in frame order, one a frame).
+    pub fn at(&self, frame: usize) -> Option<&Obs> {
+        self.index_of(frame).map(|k| &self.obs[k])
+    }
+
+    fn index_of(&self, frame: usize) -> Option<usize> {
+        self.obs.binary_search_by_key(&frame, |o| o.frame).ok()
+    }
+
+    /// The farthest its visible sightings got from the first (px): in the image, or against the
+    /// background (the camera's displacement removed).
+    pub fn travel(&self, against_background: bool) -> f64 {
+        let Some(first) = self.visible().next() else {
+            return 0.0;
+        };
+        let k = if against_background { 1.0 } else { 0.0 };
+        self.visible()
+            .map(|o| {
+                let dx = o.cx - first.cx - k * (o.cam[0] - first.cam[0]);
+                let dy = o.cy - first.cy - k * (o.cam[1] - first.cam[1]);
+                (dx * dx + dy * dy).sqrt()
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Mean share of moving pixels over its visible sightings (0 when none).
+    pub fn moving_share(&self) -> f64 {
+        let n = self.visible().count().max(1);
+        self.visible().map(|o| o.moving_frac).sum::<f64>() / n as f64
+    }
+
     /// Last visible observation.
     pub fn last_visible(&self) -> Option<&Obs> {
         self.obs
@@ -232,6 +264,12 @@ pub struct Tracker {
 /// have been there (see [`backfill`]).
 const BACKFILL_SHARE: f64 = 0.5;
 
+/// Frames the tracker keeps for tracing back: a confirmed track's reach before its birth, and the
+/// span over which a young track may settle.
+fn history_frames(cfg: &Config) -> usize {
+    cfg.track_backfill + 4 * cfg.track_min_seen
+}
+
 /// Frames for which a ghost's box is remembered (see `Tracker::popped_in`).
 const GHOST_MEMORY: usize = 8;
 
@@ -304,7 +342,8 @@ impl Trace {
             return;
         };
         for f in self.found.iter().filter(|f| f.frame >= start) {
-            if let Some(o) = t.obs.iter_mut().find(|o| o.frame == f.frame) {
+            if let Some(k) = t.index_of(f.frame) {
+                let o = &mut t.obs[k];
                 *o = Obs {
                     cam: o.cam,
                     ..sighting(f)
@@ -476,7 +515,7 @@ impl Tracker {
             prev_comparable: false,
             popped: vec![],
             absorbed: vec![],
-            history: backfill::History::new(cfg.track_backfill + 4 * cfg.track_min_seen),
+            history: backfill::History::new(history_frames(cfg)),
             seeds: BTreeMap::new(),
             retraced: Default::default(),
             traces: Vec::new(),
@@ -626,18 +665,10 @@ impl Tracker {
             };
             // A blob that has not moved (against the background) may be a patch of it the plate
             // got wrong, found in every frame before: only objects seen moving are traced.
-            let first = &t.obs[0];
-            let moved = t.visible().any(|o| {
-                let dx = o.cx - first.cx - (o.cam[0] - first.cam[0]);
-                let dy = o.cy - first.cy - (o.cam[1] - first.cam[1]);
-                dx.hypot(dy) >= 2.0
-            });
-            let moving =
-                t.visible().map(|o| o.moving_frac).sum::<f64>() / t.visible().count().max(1) as f64;
-            if !moved && moving < self.cfg.track_min_moving {
+            if t.travel(true) < 2.0 && t.moving_share() < self.cfg.track_min_moving {
                 continue;
             }
-            let Some(from) = t.obs.iter().find(|o| o.frame == seed.frame).cloned() else {
+            let Some(from) = t.at(seed.frame).cloned() else {
                 continue;
             };
             // Image velocity at the seed: over the first sightings for a new track, the smoothed
@@ -663,17 +694,15 @@ impl Tracker {
             let b0 = from.bbox;
             if let Some(k) = found.iter().position(|f| {
                 let b = [b0[0] + f.dx as f64, b0[1] + f.dy as f64, b0[2], b0[3]];
-                let elsewhere = t.obs.iter().any(|s| {
-                    s.frame == f.frame
-                        && s.state == TrackState::Visible
+                let elsewhere = t.at(f.frame).is_some_and(|s| {
+                    s.state == TrackState::Visible
                         && intersection(s.bbox, b) < 0.5 * s.bbox[2] * s.bbox[3]
                 });
                 elsewhere
                     || self.active.iter().chain(&self.done).any(|o| {
                         o.id != id
-                            && o.obs.iter().rev().any(|s| {
-                                s.frame == f.frame
-                                    && s.state == TrackState::Visible
+                            && o.at(f.frame).is_some_and(|s| {
+                                s.state == TrackState::Visible
                                     && intersection(s.bbox, b)
                                         > 0.5 * b[2].min(s.bbox[2]) * b[3].min(s.bbox[3])
                             })
@@ -709,7 +738,7 @@ impl Tracker {
     fn settled_from_a_part(&self, t: &Track, frame: usize) -> bool {
         let n = self.cfg.track_min_seen;
         let first = &t.obs[0];
-        if first.frame + self.cfg.track_backfill + 4 * n <= frame || self.retraced.contains(&t.id) {
+        if first.frame + history_frames(&self.cfg) <= frame || self.retraced.contains(&t.id) {
             return false;
         }
         let last: Vec<&Obs> = t.obs.iter().rev().take(n).collect();
@@ -1100,26 +1129,13 @@ impl Tracker {
             let Some(j) = det_of_track.get(i).copied().flatten() else {
                 continue;
             };
-            let vis: Vec<&Obs> = t.visible().collect();
-            if vis.len() < 3 {
+            if t.visible().count() < 3 {
                 continue;
             }
-            let first = vis[0];
             // Travel in the image, and against the background (what the camera explains removed):
             // a blob that never moved by either measure is background.
-            let travel = |rel: bool| {
-                vis.iter()
-                    .map(|o| {
-                        let k = if rel { 1.0 } else { 0.0 };
-                        let dx = o.cx - first.cx - k * (o.cam[0] - first.cam[0]);
-                        let dy = o.cy - first.cy - k * (o.cam[1] - first.cam[1]);
-                        (dx * dx + dy * dy).sqrt()
-                    })
-                    .fold(0.0, f64::max)
-            };
-            let (image, against) = (travel(false), travel(true));
-            let moving = vis.iter().map(|o| o.moving_frac).sum::<f64>() / vis.len() as f64;
-            if moving >= 0.3 || self.popped.contains(&t.id) {
+            let (image, against) = (t.travel(false), t.travel(true));
+            if t.moving_share() >= 0.3 || self.popped.contains(&t.id) {
                 continue;
             }
             // Carried by the camera, a blob's outline jitters by a few px against the background:
@@ -1235,8 +1251,7 @@ impl Tracker {
             let young = self.active.remove(y);
             let o = if o > y { o - 1 } else { o };
             let old = &mut self.active[o];
-            let start = young.obs[0].frame;
-            old.obs.retain(|ob| ob.frame < start);
+            old.obs.retain(|ob| ob.frame < young.born);
             old.obs.extend(young.obs);
             old.lost = 0;
         }
