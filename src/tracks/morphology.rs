@@ -36,6 +36,42 @@ pub enum Op {
     Close,
 }
 
+/// The runs of set (non-zero) bytes of a mask row, as `(start, end)` column ranges, left to
+/// right. Scans eight bytes at a time: masks are mostly long runs of 0 or 255.
+pub fn runs(row: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut x = 0;
+    std::iter::from_fn(move || {
+        let x0 = x + first(&row[x..], true)?;
+        let x1 = x0 + first(&row[x0..], false).unwrap_or(row.len() - x0);
+        x = x1;
+        Some((x0, x1))
+    })
+}
+
+/// Index of the first set (`set`) or unset (`!set`) byte of `s`.
+fn first(s: &[u8], set: bool) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    let words = s.chunks_exact(8);
+    let tail = words.remainder();
+    for (i, w) in words.enumerate() {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        // Set: any non-zero byte. Unset: the zero-byte test, exact for the lowest zero byte.
+        let hits = if set {
+            w
+        } else {
+            w.wrapping_sub(ONES) & !w & HIGH
+        };
+        if hits != 0 {
+            let at = i * 8 + (hits.trailing_zeros() / 8) as usize;
+            // A non-zero word's lowest set bit lies in its first non-zero byte.
+            return Some(at);
+        }
+    }
+    let done = s.len() - tail.len();
+    tail.iter().position(|&v| (v != 0) == set).map(|o| done + o)
+}
+
 /// `op` with element `e`, `iterations` times, on an 8-bit single-channel image; pixels outside
 /// the image are 0 (OpenCV's `BORDER_CONSTANT` with value 0).
 pub fn apply(
@@ -269,5 +305,37 @@ mod tests {
         assert_eq!(a.data_bytes().unwrap(), b.data_bytes().unwrap());
         // The 6x6 square shrinks to 4x4.
         assert_eq!(opencv::core::count_non_zero(&a).unwrap(), 16);
+    }
+
+    /// Runs found eight bytes at a time are the runs a byte-by-byte scan finds.
+    #[test]
+    fn runs_match_a_byte_scan() {
+        let mut state = 12345u32;
+        for len in [0, 1, 7, 8, 9, 17, 64, 333] {
+            for density in [0u32, 3, 50, 97, 100] {
+                let row: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                        let v = ((state >> 16) % 100 < density) as u8;
+                        // Any non-zero value counts as set.
+                        v * (1 + (state >> 8) as u8 % 255)
+                    })
+                    .collect();
+                let mut naive = Vec::new();
+                let mut x = 0;
+                while x < row.len() {
+                    if row[x] == 0 {
+                        x += 1;
+                        continue;
+                    }
+                    let x0 = x;
+                    while x < row.len() && row[x] != 0 {
+                        x += 1;
+                    }
+                    naive.push((x0, x));
+                }
+                assert_eq!(runs(&row).collect::<Vec<_>>(), naive, "{row:?}");
+            }
+        }
     }
 }

@@ -405,9 +405,13 @@ impl Segmenter {
                 if opencv::core::count_non_zero(&shared)? > 0 {
                     continue;
                 }
+                let (_, moving) = colour_and_moving(bgr, &motion, rect, &mask)?;
+                if (moving as f64 / area.max(1.0)) < FAINT_MIN_MOVING {
+                    continue;
+                }
                 let mut d = describe(bgr, &motion, rect, mask, area)?;
                 d.faint = true;
-                if d.moving_frac >= FAINT_MIN_MOVING {
+                {
                     let mut roi = Mat::roi_mut(&mut clean, rect)?;
                     opencv::core::bitwise_or(
                         &roi.try_clone()?,
@@ -421,29 +425,26 @@ impl Segmenter {
         }
         // Ghosts: blobs whose outline is an edge of the plate but not of the frame are background the
         // plate still remembers an object on; they are learnt away at once.
-        if self.plate.is_some() {
-            // The plate's edges, computed when the first still blob needs them (before any absorb).
-            let mut plate_edges: Option<Mat> = None;
+        if let Some(plate) = &self.plate {
             let mut kept = Vec::new();
+            let mut ghosts = Vec::new();
             for d in dets {
                 if d.moving_frac >= 0.5 {
                     kept.push(d);
                     continue;
                 }
-                if plate_edges.is_none() {
-                    let mut plate8 = Mat::default();
-                    if let Some(p) = &self.plate {
-                        p.convert_to(&mut plate8, opencv::core::CV_8UC3, 1.0, 0.0)?;
-                    }
-                    plate_edges = Some(edge_strength(&plate8)?);
-                }
-                let pe = plate_edges.as_ref().expect("just computed");
-                let [ef, ep] = outline_means([&frame_edges, pe], &d)?;
+                let (pe, origin) = plate_edges_around(plate, d.rect)?;
+                let [ef, ep] =
+                    outline_means([(&frame_edges, Point::new(0, 0)), (&pe, origin)], &d)?;
                 if ep > 1.5 * ef + 4.0 {
-                    self.absorb(bgr, d.rect, &d.mask)?;
+                    ghosts.push(d);
                 } else {
                     kept.push(d);
                 }
+            }
+            // Learnt away after every blob is judged on the plate as it was.
+            for d in ghosts {
+                self.absorb(bgr, d.rect, &d.mask)?;
             }
             dets = kept;
         }
@@ -510,24 +511,32 @@ impl Segmenter {
         };
         let w = size.width as usize;
         let (rx, rw) = (rect.x as usize, rect.width as usize);
-        let c = bgr.data_typed::<opencv::core::Vec3b>()?;
+        let c = bgr.data_bytes()?;
         let mb = mask.data_bytes()?;
         let vb = v.data_bytes_mut()?;
-        let pb = p.data_typed_mut::<opencv::core::Vec3f>()?;
+        let pb = crate::flow::floats_mut(p.data_typed_mut::<opencv::core::Vec3f>()?);
         for (ry, mrow) in mb.chunks_exact(rw).enumerate() {
             let at = (rect.y as usize + ry) * w + rx;
-            let rows = vb[at..at + rw].iter_mut().zip(&mut pb[at..at + rw]);
-            for ((&m, (vb, pb)), c) in mrow.iter().zip(rows).zip(&c[at..at + rw]) {
-                if m == 0 {
-                    continue;
-                }
-                let c = [c[0] as f32, c[1] as f32, c[2] as f32];
-                if *vb == 0 {
-                    pb.0 = c;
-                    *vb = 255;
+            let (vrow, prow) = (&mut vb[at..at + rw], &mut pb[3 * at..3 * (at + rw)]);
+            let crow = &c[3 * at..3 * (at + rw)];
+            // Runs of set mask pixels; where the whole run is known, blended as one slice of floats.
+            for (x0, x1) in morphology::runs(mrow) {
+                let (cs, ps) = (&crow[3 * x0..3 * x1], &mut prow[3 * x0..3 * x1]);
+                if morphology::runs(&vrow[x0..x1]).next() == Some((0, x1 - x0)) {
+                    for (p, &c) in ps.iter_mut().zip(cs) {
+                        *p += alpha * (c as f32 - *p);
+                    }
                 } else {
-                    for k in 0..3 {
-                        pb[k] += alpha * (c[k] - pb[k]);
+                    let pixels = ps.chunks_exact_mut(3).zip(cs.chunks_exact(3));
+                    for ((p, c), v) in pixels.zip(&mut vrow[x0..x1]) {
+                        for (p, &c) in p.iter_mut().zip(c) {
+                            *p = if *v == 0 {
+                                c as f32
+                            } else {
+                                *p + alpha * (c as f32 - *p)
+                            };
+                        }
+                        *v = 255;
                     }
                 }
             }
@@ -656,15 +665,8 @@ fn components(data: &[u8], w: usize, h: usize) -> Vec<Component> {
     let mut row_start = Vec::with_capacity(h + 1);
     for (y, row) in data.chunks_exact(w.max(1)).take(h).enumerate() {
         row_start.push(runs.len());
-        let mut x = 0;
-        while x < w {
-            match row[x..].iter().position(|&v| v != 0) {
-                None => break,
-                Some(o) => x += o,
-            }
-            let x0 = x;
-            x += row[x..].iter().position(|&v| v == 0).unwrap_or(w - x);
-            runs.push(Run { y, x0, x1: x });
+        for (x0, x1) in morphology::runs(row) {
+            runs.push(Run { y, x0, x1 });
         }
     }
     row_start.push(runs.len());
@@ -767,6 +769,22 @@ fn edge_strength(bgr: &Mat) -> opencv::Result<Mat> {
     gray_edge_strength(&gray)
 }
 
+/// [`edge_strength`] of the plate (f32 BGR, rounded to 8 bits) inside `rect`, computed on `rect`
+/// grown by one pixel (within the image) so every value matches the whole image's; with the
+/// frame position of its top-left pixel.
+fn plate_edges_around(plate: &Mat, rect: Rect) -> opencv::Result<(Mat, Point)> {
+    let (w, h) = (plate.cols(), plate.rows());
+    let (x0, y0) = ((rect.x - 1).max(0), (rect.y - 1).max(0));
+    let (x1, y1) = (
+        (rect.x + rect.width + 1).min(w),
+        (rect.y + rect.height + 1).min(h),
+    );
+    let around = Rect::new(x0, y0, x1 - x0, y1 - y0);
+    let mut plate8 = Mat::default();
+    Mat::roi(plate, around)?.convert_to(&mut plate8, opencv::core::CV_8UC3, 1.0, 0.0)?;
+    Ok((edge_strength(&plate8)?, Point::new(x0, y0)))
+}
+
 /// [`edge_strength`] of an image already converted to grey (OpenCV's BGR2GRAY).
 fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
     let (w, h) = (gray.cols() as usize, gray.rows() as usize);
@@ -820,7 +838,11 @@ fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
 
 /// Means of each of `edges` on the outline (mask pixels with an unset 8-neighbour, outside the box
 /// unset: the mask minus its 3x3 erosion) of a detection, as OpenCV's masked `mean` computes them.
-fn outline_means<const N: usize>(edges: [&Mat; N], d: &Detection) -> opencv::Result<[f64; N]> {
+/// Each edge image comes with the frame position of its top-left pixel; it must cover the box.
+fn outline_means<const N: usize>(
+    edges: [(&Mat, Point); N],
+    d: &Detection,
+) -> opencv::Result<[f64; N]> {
     let mask = morphology::bytes(&d.mask)?;
     let (w, h) = (d.rect.width as usize, d.rect.height as usize);
     // The mask with a one-pixel unset border, so every neighbour lookup is in bounds.
@@ -855,9 +877,13 @@ fn outline_means<const N: usize>(edges: [&Mat; N], d: &Detection) -> opencv::Res
         }
     }
     let mut out = [0.0; N];
-    for (o, e) in out.iter_mut().zip(edges) {
+    for (o, (e, at)) in out.iter_mut().zip(edges) {
         let (ew, b) = (e.cols() as usize, e.data_bytes()?);
-        let sum: u64 = ring.iter().map(|&(y, x)| b[y * ew + x] as u64).sum();
+        let (ox, oy) = (at.x as usize, at.y as usize);
+        let sum: u64 = ring
+            .iter()
+            .map(|&(y, x)| b[(y - oy) * ew + x - ox] as u64)
+            .sum();
         *o = scaled_mean(sum, ring.len() as u64);
     }
     Ok(out)
@@ -882,18 +908,21 @@ fn colour_and_moving(
     let (c, mo) = (bgr.data_bytes()?, motion.data_bytes()?);
     let (rx, ry) = (rect.x as usize, rect.y as usize);
     let (mut sums, mut n, mut moving) = ([0u64; 3], 0u64, 0u64);
-    for y in 0..h {
+    for (y, mrow) in m.chunks_exact(w.max(1)).take(h).enumerate() {
         let row = (ry + y) * fw + rx;
-        for x in 0..w {
-            if m[y * w + x] == 0 {
-                continue;
+        // Runs of set mask pixels: their colours summed per channel, their moving pixels counted.
+        for (x0, x1) in morphology::runs(mrow) {
+            for p in c[3 * (row + x0)..3 * (row + x1)].chunks_exact(3) {
+                for (s, &v) in sums.iter_mut().zip(p) {
+                    *s += v as u64;
+                }
             }
-            let p = row + x;
-            for (k, s) in sums.iter_mut().enumerate() {
-                *s += c[3 * p + k] as u64;
-            }
-            n += 1;
-            moving += (mo[p] & m[y * w + x] != 0) as u64;
+            n += (x1 - x0) as u64;
+            moving += mo[row + x0..row + x1]
+                .iter()
+                .zip(&mrow[x0..x1])
+                .filter(|(&a, &b)| a & b != 0)
+                .count() as u64;
         }
     }
     Ok((sums.map(|s| scaled_mean(s, n)), moving))
@@ -1334,7 +1363,7 @@ mod tests {
             let want_moving = opencv::core::count_non_zero(&both).unwrap() as u64;
             let d = Detection::of_mask(rect, mask.clone(), 0.0);
             assert_eq!(
-                outline_means([&edges], &d).unwrap()[0].to_bits(),
+                outline_means([(&edges, Point::new(0, 0))], &d).unwrap()[0].to_bits(),
                 want_ring.to_bits(),
                 "{density}"
             );
