@@ -145,6 +145,19 @@ fn warp_plate(
             src[y as usize * w + x as usize].0
         }
     };
+    // Per row: each pixel's source position (nearest, and bilinear in 1/32 px), then the runs of
+    // pixels that read consecutive source pixels of one row (bilinear: with the same weights): a
+    // pan moves whole rows so, a slight zoom or turn stretches of them. Runs are copied (mask) or
+    // blended as whole slices of floats (plate); pixels whose taps leave the image, tap by tap.
+    let (mut nxs, mut nys) = (vec![0i32; w], vec![0i32; w]);
+    let (mut sxs, mut sys) = (vec![0i32; w], vec![0i32; w]);
+    let mut next = vec![0u8; w];
+    let blend = |taps: [[f32; 3]; 4], wt: [f32; 4], d: &mut [f32]| {
+        let [p00, p10, p01, p11] = taps;
+        for c in 0..3 {
+            d[c] = p00[c] * wt[0] + p10[c] * wt[1] + p01[c] * wt[2] + p11[c] * wt[3];
+        }
+    };
     for y in 0..h {
         let (yf, at) = (y as f64, y * w);
         // The row's start in fixed point, rounded for nearest and for bilinear sampling.
@@ -154,42 +167,53 @@ fn warp_plate(
         );
         let (near, lin) = ((AB_SCALE as i32) / 2, (AB_SCALE as i32) / TAB / 2);
         let (x0n, y0n, x0l, y0l) = (xr + near, yr + near, xr + lin, yr + lin);
-        for ((vd, &ad), &bd) in vdst[at..at + w].iter_mut().zip(&adelta).zip(&bdelta) {
-            let (nx, ny) = ((x0n + ad) >> AB_BITS, (y0n + bd) >> AB_BITS);
-            *vd = if nx >= 0 && ny >= 0 && nx < wi && ny < hi {
-                vsrc[ny as usize * w + nx as usize]
-            } else {
-                0
-            };
+        for ((nx, sx), &ad) in nxs.iter_mut().zip(&mut sxs).zip(&adelta) {
+            *nx = (x0n + ad) >> AB_BITS;
+            *sx = (x0l + ad) >> (AB_BITS - INTER_BITS);
         }
-        // Source position (1/32 px) of each pixel of the row.
-        let at_src = |x: usize| {
-            (
-                (x0l + adelta[x]) >> (AB_BITS - INTER_BITS),
-                (y0l + bdelta[x]) >> (AB_BITS - INTER_BITS),
-            )
-        };
+        for ((ny, sy), &bd) in nys.iter_mut().zip(&mut sys).zip(&bdelta) {
+            *ny = (y0n + bd) >> AB_BITS;
+            *sy = (y0l + bd) >> (AB_BITS - INTER_BITS);
+        }
+        // Known mask: nearest source pixel, zero outside.
+        continues(&mut next, &nxs, &nys, 1);
+        let vrow = &mut vdst[at..at + w];
+        for_runs(&next, |x, n| {
+            let (nx, ny) = (nxs[x], nys[x]);
+            let lo = (-nx).clamp(0, n as i32) as usize;
+            let hi_ = (wi - nx).clamp(0, n as i32) as usize;
+            let out = &mut vrow[x..x + n];
+            if ny < 0 || ny >= hi || lo >= hi_ {
+                out.fill(0);
+                return;
+            }
+            let from = ny as usize * w + (nx + lo as i32) as usize;
+            out[..lo].fill(0);
+            out[lo..hi_].copy_from_slice(&vsrc[from..from + hi_ - lo]);
+            out[hi_..].fill(0);
+        });
+        // Plate: bilinear.
+        continues(&mut next, &sxs, &sys, TAB);
         let row = crate::flow::floats_mut(&mut dst[at..at + w]);
-        let mut x = 0;
-        while x < w {
-            let (sx, sy) = at_src(x);
+        for_runs(&next, |x, n| {
+            let (sx, sy) = (sxs[x], sys[x]);
             let (x0, y0) = (sx >> INTER_BITS, sy >> INTER_BITS);
             let wt = weights[((sy & (TAB - 1)) * TAB + (sx & (TAB - 1))) as usize];
-            if x0 >= 0 && y0 >= 0 && x0 + 1 < wi && y0 + 1 < hi {
-                // A run: the next pixels read the next source pixels with the same weights (a
-                // pan moves whole rows so; a slight zoom or turn, stretches of them): blended as
-                // whole slices of floats.
-                let mut n = 1;
-                while x + n < w
-                    && x0 + (n as i32) + 1 < wi
-                    && at_src(x + n) == (sx + n as i32 * TAB, sy)
-                {
-                    n += 1;
-                }
-                let i = 3 * (y0 as usize * w + x0 as usize);
-                let top = &flat[i..i + 3 * n + 3];
-                let bot = &flat[i + 3 * w..i + 3 * w + 3 * n + 3];
-                let out = &mut row[3 * x..3 * (x + n)];
+            // Pixels of the run whose four taps are all inside.
+            let (lo, hi_) = if y0 >= 0 && y0 + 1 < hi {
+                (
+                    (-x0).clamp(0, n as i32) as usize,
+                    (wi - 1 - x0).clamp(0, n as i32) as usize,
+                )
+            } else {
+                (0, 0)
+            };
+            if lo < hi_ {
+                let m = hi_ - lo;
+                let i = 3 * (y0 as usize * w + (x0 + lo as i32) as usize);
+                let top = &flat[i..i + 3 * m + 3];
+                let bot = &flat[i + 3 * w..i + 3 * w + 3 * m + 3];
+                let out = &mut row[3 * (x + lo)..3 * (x + hi_)];
                 for ((((d, &p00), &p10), &p01), &p11) in out
                     .iter_mut()
                     .zip(top)
@@ -199,27 +223,54 @@ fn warp_plate(
                 {
                     *d = p00 * wt[0] + p10 * wt[1] + p01 * wt[2] + p11 * wt[3];
                 }
-                x += n;
-                continue;
             }
-            let d = &mut row[3 * x..3 * x + 3];
-            x += 1;
-            if x0 < -1 || y0 < -1 || x0 >= wi || y0 >= hi {
-                d.fill(0.0);
-                continue;
+            for k in (0..lo).chain(hi_.max(lo)..n) {
+                let d = &mut row[3 * (x + k)..3 * (x + k) + 3];
+                let x0 = x0 + k as i32;
+                if x0 < -1 || y0 < -1 || x0 >= wi || y0 >= hi {
+                    d.fill(0.0);
+                    continue;
+                }
+                let taps = [
+                    tap(x0, y0),
+                    tap(x0 + 1, y0),
+                    tap(x0, y0 + 1),
+                    tap(x0 + 1, y0 + 1),
+                ];
+                blend(taps, wt, d);
             }
-            let [p00, p10, p01, p11] = [
-                tap(x0, y0),
-                tap(x0 + 1, y0),
-                tap(x0, y0 + 1),
-                tap(x0 + 1, y0 + 1),
-            ];
-            for c in 0..3 {
-                d[c] = p00[c] * wt[0] + p10[c] * wt[1] + p01[c] * wt[2] + p11[c] * wt[3];
-            }
-        }
+        });
     }
     Ok(())
+}
+
+/// `next[x]` = 255 where pixel x + 1 reads the source pixel `step` to the right of pixel x's
+/// (positions `xs`, `ys`), else 0 (always 0 for the last pixel).
+fn continues(next: &mut [u8], xs: &[i32], ys: &[i32], step: i32) {
+    let pairs = xs.iter().zip(&xs[1..]).zip(ys.iter().zip(&ys[1..]));
+    for (c, ((&x0, &x1), (&y0, &y1))) in next.iter_mut().zip(pairs) {
+        // 0 or 255, without a branch (so the loop runs as vectors).
+        *c = (((x1 == x0 + step) & (y1 == y0)) as u8).wrapping_neg();
+    }
+    if let Some(last) = next.last_mut() {
+        *last = 0;
+    }
+}
+
+/// Calls `f(start, len)` for each run of a row, left to right: a pixel and the pixels that
+/// continue it (see [`continues`]).
+fn for_runs(next: &[u8], mut f: impl FnMut(usize, usize)) {
+    let mut x = 0;
+    for (a, b) in morphology::runs(next) {
+        for single in x..a {
+            f(single, 1);
+        }
+        f(a, b - a + 1);
+        x = b + 1;
+    }
+    for single in x..next.len() {
+        f(single, 1);
+    }
 }
 
 impl Segmenter {
@@ -805,12 +856,13 @@ fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
         }
     };
     // |v| / 2 rounded half to even, as convertScaleAbs rounds.
-    let half = |v: i32| -> i32 {
+    let half = |v: i16| -> i16 {
         let (a, q) = (v.abs(), v.abs() >> 1);
         q + (a & q & 1)
     };
-    // Per column: vertical smoothing [1 2 1] and difference [-1 0 1], reflected at both ends.
-    let (mut sv, mut dv) = (vec![0i32; w + 2], vec![0i32; w + 2]);
+    // Per column: vertical smoothing [1 2 1] and difference [-1 0 1], reflected at both ends
+    // (in i16, |values| ≤ 1020, so eight columns go in one vector).
+    let (mut sv, mut dv) = (vec![0i16; w + 2], vec![0i16; w + 2]);
     for y in 0..h {
         let (up, down) = (
             reflect(y as isize - 1, h) * w,
@@ -822,14 +874,17 @@ fn gray_edge_strength(gray: &Mat) -> opencv::Result<Mat> {
             .zip(&mut dv[1..=w])
             .zip(r0.iter().zip(r1).zip(r2))
         {
-            let (a, b, c) = (a as i32, b as i32, c as i32);
+            let (a, b, c) = (a as i16, b as i16, c as i16);
             *s = a + 2 * b + c;
             *d = c - a;
         }
         (sv[0], dv[0], sv[w + 1], dv[w + 1]) = (sv[2], dv[2], sv[w - 1], dv[w - 1]);
         let orow = &mut o[y * w..(y + 1) * w];
-        for ((o, s), d) in orow.iter_mut().zip(sv.windows(3)).zip(dv.windows(3)) {
-            let (gx, gy) = (s[2] - s[0], d[0] + 2 * d[1] + d[2]);
+        let (s0, s2) = (&sv[..w], &sv[2..]);
+        let (d0, d1, d2) = (&dv[..w], &dv[1..=w], &dv[2..]);
+        let cols = s0.iter().zip(s2).zip(d0.iter().zip(d1).zip(d2));
+        for (o, ((&s0, &s2), ((&d0, &d1), &d2))) in orow.iter_mut().zip(cols) {
+            let (gx, gy) = (s2 - s0, d0 + 2 * d1 + d2);
             *o = (half(gx) + half(gy)).min(255) as u8;
         }
     }
