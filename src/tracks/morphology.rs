@@ -56,6 +56,20 @@ pub fn runs(row: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// Index of the last set byte of `s`, eight bytes at a time.
+fn last_set(s: &[u8]) -> Option<usize> {
+    let words = s.rchunks_exact(8);
+    let head = words.remainder();
+    for (i, w) in words.enumerate() {
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        if w != 0 {
+            // The highest set bit lies in the last non-zero byte.
+            return Some(s.len() - 8 * (i + 1) + 7 - (w.leading_zeros() / 8) as usize);
+        }
+    }
+    head.iter().rposition(|&v| v != 0)
+}
+
 /// Index of the first set (`set`) or unset (`!set`) byte of `s`.
 fn first(s: &[u8], set: bool) -> Option<usize> {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
@@ -123,7 +137,7 @@ fn set_box(data: &[u8], w: usize, h: usize) -> Option<(usize, usize, usize, usiz
         let Some(first_set) = first(row, true) else {
             continue;
         };
-        let last = row.len() - row.iter().rev().position(|&v| v != 0).expect("one is set");
+        let last = last_set(row).expect("one is set") + 1;
         found = Some(match found {
             None => (first_set, y, last, y + 1),
             Some((a, b, c, _)) => (a.min(first_set), b, c.max(last), y + 1),
@@ -354,7 +368,7 @@ mod tests {
         assert_eq!(opencv::core::count_non_zero(&a).unwrap(), 16);
     }
 
-    /// Runs found eight bytes at a time are the runs a byte-by-byte scan finds.
+    /// Runs (and the last set byte) found eight bytes at a time are those a byte-by-byte scan finds.
     #[test]
     fn runs_match_a_byte_scan() {
         let mut state = 12345u32;
@@ -382,6 +396,7 @@ mod tests {
                     naive.push((x0, x));
                 }
                 assert_eq!(runs(&row).collect::<Vec<_>>(), naive, "{row:?}");
+                assert_eq!(last_set(&row), row.iter().rposition(|&v| v != 0));
             }
         }
     }

@@ -369,15 +369,17 @@ impl Segmenter {
         let frame_edges = gray_edge_strength(gray)?;
         let textured = texture_mask(&frame_edges, self.cfg.seg_texture)?;
         let mut motion = Mat::new_size_with_default(size, CV_8UC1, Scalar::all(0.0))?;
-        let mut anything_moves = false;
+        let anything_moves;
         {
             let tb = textured.data_bytes()?;
             let m = motion.data_bytes_mut()?;
+            let mut any = 0u8;
             for ((m, &r), &t) in m.iter_mut().zip(&resid).zip(tb) {
-                let moves = r > thr_m && t > 0;
-                *m = if moves { 255 } else { 0 };
-                anything_moves |= moves;
+                // 0 or 255, without a branch (so the loop runs as vectors).
+                *m = (((r > thr_m) & (t > 0)) as u8).wrapping_neg();
+                any |= *m;
             }
+            anything_moves = any != 0;
         }
         let mut fg = motion.clone();
         // Faint differences to the plate: where a small, blurred object (a tossed ball) may be.
@@ -527,12 +529,13 @@ impl Segmenter {
             let tb = textured.data_bytes()?;
             let lb = learn.data_bytes_mut()?;
             let vb = self.valid.as_ref().map(|v| v.data_bytes()).transpose()?;
-            for (i, &r) in resid.iter().enumerate() {
-                let known = vb.is_some_and(|v| v[i] > 0);
-                let in_shape = ms.is_some_and(|m| m[i] > 0);
-                if !known && !in_shape && (r < still || tb[i] == 0) {
-                    lb[i] = 255;
-                }
+            // Missing masks are all zero (nothing known, no moving shape).
+            let zeros = vec![0u8; lb.len()];
+            let (vb, ms) = (vb.unwrap_or(&zeros), ms.unwrap_or(&zeros));
+            let px = resid.iter().zip(tb).zip(vb.iter().zip(ms));
+            for (l, ((&r, &t), (&v, &m))) in lb.iter_mut().zip(px) {
+                let fresh = (v == 0) & (m == 0) & ((r < still) | (t == 0));
+                *l |= (fresh as u8).wrapping_neg();
             }
         }
         self.learn(bgr, &learn)?;
