@@ -913,36 +913,48 @@ fn outline_means<const N: usize>(
     {
         row[1..=w].copy_from_slice(src);
     }
-    let mut ring = Vec::new();
+    // Per padded row, the smallest of each pixel and its two neighbours (the 3x3 erosion's
+    // horizontal half); then, row by row, the outline as 0/1 and the edge sums under it, all
+    // without branches.
+    let mut hmin = vec![0u8; w * (h + 2)];
+    for (hm, row) in hmin.chunks_exact_mut(w.max(1)).zip(padded.chunks_exact(pw)) {
+        let cols = row.iter().zip(&row[1..]).zip(&row[2..]);
+        for (m, ((&a, &b), &c)) in hm.iter_mut().zip(cols) {
+            *m = a.min(b).min(c);
+        }
+    }
+    let rows: Vec<(usize, &[u8])> = edges
+        .iter()
+        .map(|(e, _)| Ok((e.cols() as usize, e.data_bytes()?)))
+        .collect::<opencv::Result<_>>()?;
+    let mut sums = [0u64; N];
+    let mut count = 0u64;
+    let mut ring = vec![0u8; w];
     for y in 0..h {
-        let (up, mid, down) = (
-            &padded[y * pw..(y + 1) * pw],
-            &padded[(y + 1) * pw..(y + 2) * pw],
-            &padded[(y + 2) * pw..(y + 3) * pw],
+        let mid = &padded[(y + 1) * pw + 1..(y + 1) * pw + 1 + w];
+        let (a, b, c) = (
+            &hmin[y * w..(y + 1) * w],
+            &hmin[(y + 1) * w..(y + 2) * w],
+            &hmin[(y + 2) * w..(y + 3) * w],
         );
-        for x in 0..w {
-            if mid[x + 1] == 0 {
-                continue;
-            }
-            let inner = up[x..x + 3]
+        for ((r, &m), ((&a, &b), &c)) in ring.iter_mut().zip(mid).zip(a.iter().zip(b).zip(c)) {
+            *r = ((m != 0) & (a.min(b).min(c) == 0)) as u8;
+        }
+        count += ring.iter().map(|&r| r as u64).sum::<u64>();
+        for ((sum, (ew, bytes)), (_, at)) in sums.iter_mut().zip(&rows).zip(&edges) {
+            let fy = d.rect.y as usize + y - at.y as usize;
+            let from = fy * ew + d.rect.x as usize - at.x as usize;
+            let e = &bytes[from..from + w];
+            *sum += ring
                 .iter()
-                .chain(&mid[x..x + 3])
-                .chain(&down[x..x + 3])
-                .all(|&v| v != 0);
-            if !inner {
-                ring.push((d.rect.y as usize + y, d.rect.x as usize + x));
-            }
+                .zip(e)
+                .map(|(&r, &v)| (r * v) as u32)
+                .sum::<u32>() as u64;
         }
     }
     let mut out = [0.0; N];
-    for (o, (e, at)) in out.iter_mut().zip(edges) {
-        let (ew, b) = (e.cols() as usize, e.data_bytes()?);
-        let (ox, oy) = (at.x as usize, at.y as usize);
-        let sum: u64 = ring
-            .iter()
-            .map(|&(y, x)| b[(y - oy) * ew + x - ox] as u64)
-            .sum();
-        *o = scaled_mean(sum, ring.len() as u64);
+    for (o, sum) in out.iter_mut().zip(sums) {
+        *o = scaled_mean(sum, count);
     }
     Ok(out)
 }
@@ -993,6 +1005,52 @@ fn texture_mask(edges: &Mat, thr: f64) -> opencv::Result<Mat> {
     morphology::apply(&m, Op::Dilate, RECT5, 1)
 }
 
+/// OpenCV's `moments(mask, true)` (the spatial moments of the set pixels, then its central and
+/// normalised ones), summed over the runs of each row in exact integers. OpenCV's per-pixel sums
+/// are exact in doubles at these sizes, so the two agree bit for bit.
+fn binary_moments(mask: &Mat) -> opencv::Result<opencv::core::Moments> {
+    let (w, h) = (mask.cols() as usize, mask.rows() as usize);
+    let data = morphology::bytes(mask)?;
+    // Sums of x^0..x^3 over x in 0..n.
+    let power_sums = |n: i128| {
+        [
+            n,
+            n * (n - 1) / 2,
+            (n - 1) * n * (2 * n - 1) / 6,
+            (n * (n - 1) / 2).pow(2),
+        ]
+    };
+    let mut m = [0i128; 10];
+    for (y, row) in data.chunks_exact(w.max(1)).take(h).enumerate() {
+        let mut s = [0i128; 4];
+        for (a, b) in morphology::runs(row) {
+            let (hi, lo) = (power_sums(b as i128), power_sums(a as i128));
+            for k in 0..4 {
+                s[k] += hi[k] - lo[k];
+            }
+        }
+        let y = y as i128;
+        // m00 m10 m01 m20 m11 m02 m30 m21 m12 m03
+        let terms = [
+            s[0],
+            s[1],
+            s[0] * y,
+            s[2],
+            s[1] * y,
+            s[0] * y * y,
+            s[3],
+            s[2] * y,
+            s[1] * y * y,
+            s[0] * y * y * y,
+        ];
+        for (m, t) in m.iter_mut().zip(terms) {
+            *m += t;
+        }
+    }
+    let f = m.map(|v| v as f64);
+    opencv::core::Moments::new(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9])
+}
+
 fn describe(
     bgr: &Mat,
     motion: &Mat,
@@ -1000,7 +1058,7 @@ fn describe(
     mask: Mat,
     area: f64,
 ) -> opencv::Result<Detection> {
-    let m = imgproc::moments(&mask, true)?;
+    let m = binary_moments(&mask)?;
     let (cx, cy) = (
         rect.x as f64 + m.m10 / m.m00.max(1.0),
         rect.y as f64 + m.m01 / m.m00.max(1.0),
@@ -1295,6 +1353,49 @@ mod tests {
                 "{m:?}"
             );
             assert_eq!(v2.data_bytes().unwrap(), v3.data_bytes().unwrap(), "{m:?}");
+        }
+    }
+
+    /// Moments summed over runs equal OpenCV's `moments(mask, true)`, field for field.
+    #[test]
+    fn binary_moments_match_opencv() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        for (w, h) in [(1, 1), (7, 3), (40, 33), (120, 90), (320, 180)] {
+            for _ in 0..4 {
+                let mut m =
+                    Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
+                // A few filled ellipses and specks, non-zero values other than 255 included.
+                for _ in 0..3 {
+                    let c = Point::new(rng.gen_range(0..w), rng.gen_range(0..h));
+                    let axes = Size::new(rng.gen_range(0..w.max(2)), rng.gen_range(0..h.max(2)));
+                    let angle = rng.gen_range(0.0..180.0);
+                    let v = Scalar::all(rng.gen_range(1..=255) as f64);
+                    imgproc::ellipse(
+                        &mut m,
+                        c,
+                        axes,
+                        angle,
+                        0.0,
+                        360.0,
+                        v,
+                        -1,
+                        imgproc::LINE_8,
+                        0,
+                    )
+                    .unwrap();
+                }
+                for v in m.data_bytes_mut().unwrap().iter_mut().step_by(13) {
+                    *v = rng.gen_range(0..3);
+                }
+                let ours = binary_moments(&m).unwrap();
+                let theirs = imgproc::moments(&m, true).unwrap();
+                assert_eq!(format!("{ours:?}"), format!("{theirs:?}"), "{w}x{h}");
+                let (mut a, mut b) = ([0.0; 7], [0.0; 7]);
+                imgproc::hu_moments(ours, &mut a).unwrap();
+                imgproc::hu_moments(theirs, &mut b).unwrap();
+                assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+            }
         }
     }
 
