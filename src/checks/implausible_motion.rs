@@ -162,6 +162,14 @@ impl Check for ImplausibleMotion {
                         && !overlaps_other(tracks, t.id, a.frame, a.bbox)
                         && !overlaps_other(tracks, t.id, b.frame, b.bbox)
                 };
+                // The object was seen whole and at a steady size for the three sightings before
+                // step i (a young track of fragments can hop between pieces of something).
+                let steady_before = |i: usize| {
+                    i >= 2
+                        && run[i - 2..=i]
+                            .windows(2)
+                            .all(|w| (0.6..1.6).contains(&(w[1].area / w[0].area.max(1.0))))
+                };
                 // Teleport: one displacement far beyond its neighbours.
                 for i in 0..d.len() {
                     let around = [
@@ -175,6 +183,7 @@ impl Check for ImplausibleMotion {
                     if jump > 0.3 * s
                         && jump > 0.5 * base
                         && clean_pair(i)
+                        && steady_before(i)
                         && whole_box_moves(run[i], run[i + 1])
                     {
                         let o = run[i + 1];
@@ -716,6 +725,24 @@ mod tests {
             o.area *= 0.2;
         }
         let found = kinds(&[sliver, floor_walker(n)], n);
+        assert!(found.iter().all(|&(k, _, _)| k != "teleport"), "{found:?}");
+    }
+
+    /// A track of pieces (its size just changed, or seen only twice) can hop between them: the
+    /// same step is not judged a teleport until the object has kept its size for three sightings.
+    #[test]
+    fn a_step_right_after_a_size_change_is_not_a_teleport() {
+        let n = 60;
+        let mut hop = ball(&jumped_path(n));
+        for o in hop.obs.iter_mut().filter(|o| o.frame == 28) {
+            o.area *= 0.5;
+        }
+        let found = kinds(&[hop, floor_walker(n)], n);
+        assert!(found.iter().all(|&(k, _, _)| k != "teleport"), "{found:?}");
+        let mut young = ball(&jumped_path(n));
+        young.obs.retain(|o| o.frame >= 28);
+        young.born = 28;
+        let found = kinds(&[young, floor_walker(n)], n);
         assert!(found.iter().all(|&(k, _, _)| k != "teleport"), "{found:?}");
     }
 
