@@ -56,6 +56,11 @@ pub fn runs(row: &[u8]) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
+/// Whether every byte of `s` is set (non-zero), eight bytes at a time.
+pub fn all_set(s: &[u8]) -> bool {
+    first(s, false).is_none()
+}
+
 /// Index of the last set byte of `s`, eight bytes at a time.
 fn last_set(s: &[u8]) -> Option<usize> {
     let words = s.rchunks_exact(8);
@@ -368,7 +373,8 @@ mod tests {
         assert_eq!(opencv::core::count_non_zero(&a).unwrap(), 16);
     }
 
-    /// Runs (and the last set byte) found eight bytes at a time are those a byte-by-byte scan finds.
+    /// Runs, the last set byte and whether all are set, found eight bytes at a time, are what a
+    /// byte-by-byte scan finds.
     #[test]
     fn runs_match_a_byte_scan() {
         let mut state = 12345u32;
@@ -397,6 +403,7 @@ mod tests {
                 }
                 assert_eq!(runs(&row).collect::<Vec<_>>(), naive, "{row:?}");
                 assert_eq!(last_set(&row), row.iter().rposition(|&v| v != 0));
+                assert_eq!(all_set(&row), row.iter().all(|&v| v != 0));
             }
         }
     }

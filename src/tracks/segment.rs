@@ -464,16 +464,14 @@ impl Segmenter {
                 }
                 let mut d = describe(bgr, &motion, rect, mask, area)?;
                 d.faint = true;
-                {
-                    let mut roi = Mat::roi_mut(&mut clean, rect)?;
-                    opencv::core::bitwise_or(
-                        &roi.try_clone()?,
-                        &d.mask,
-                        &mut roi,
-                        &opencv::core::no_array(),
-                    )?;
-                    dets.push(d);
-                }
+                let mut roi = Mat::roi_mut(&mut clean, rect)?;
+                opencv::core::bitwise_or(
+                    &roi.try_clone()?,
+                    &d.mask,
+                    &mut roi,
+                    &opencv::core::no_array(),
+                )?;
+                dets.push(d);
             }
         }
         // Ghosts: blobs whose outline is an edge of the plate but not of the frame are background the
@@ -576,7 +574,7 @@ impl Segmenter {
             // Runs of set mask pixels; where the whole run is known, blended as one slice of floats.
             for (x0, x1) in morphology::runs(mrow) {
                 let (cs, ps) = (&crow[3 * x0..3 * x1], &mut prow[3 * x0..3 * x1]);
-                if morphology::runs(&vrow[x0..x1]).next() == Some((0, x1 - x0)) {
+                if morphology::all_set(&vrow[x0..x1]) {
                     for (p, &c) in ps.iter_mut().zip(cs) {
                         *p += alpha * (c as f32 - *p);
                     }
@@ -923,9 +921,9 @@ fn outline_means<const N: usize>(
             *m = a.min(b).min(c);
         }
     }
-    let rows: Vec<(usize, &[u8])> = edges
+    let images: Vec<(usize, &[u8], Point)> = edges
         .iter()
-        .map(|(e, _)| Ok((e.cols() as usize, e.data_bytes()?)))
+        .map(|&(e, at)| Ok((e.cols() as usize, e.data_bytes()?, at)))
         .collect::<opencv::Result<_>>()?;
     let mut sums = [0u64; N];
     let mut count = 0u64;
@@ -941,7 +939,7 @@ fn outline_means<const N: usize>(
             *r = ((m != 0) & (a.min(b).min(c) == 0)) as u8;
         }
         count += ring.iter().map(|&r| r as u64).sum::<u64>();
-        for ((sum, (ew, bytes)), (_, at)) in sums.iter_mut().zip(&rows).zip(&edges) {
+        for (sum, &(ew, bytes, at)) in sums.iter_mut().zip(&images) {
             let fy = d.rect.y as usize + y - at.y as usize;
             let from = fy * ew + d.rect.x as usize - at.x as usize;
             let e = &bytes[from..from + w];
