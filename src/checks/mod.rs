@@ -345,7 +345,12 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             // A young track's blob may still carry a ghost of where it was first seen.
             let young = run[i - W].frame < t.born + 2 * W;
             let (f0, f1) = (run[i - W].frame, run[i + W - 1].frame);
+            // Where the blob is first grown over a body the plate holds, its size steps because
+            // the segmenter found the rest of the object.
+            let first_grown = !run[..i].iter().any(|o| o.grown)
+                && run[i..i + W].iter().filter(|o| o.grown).count() > W / 2;
             if young
+                || first_grown
                 || near_edge
                 || crowded[i - W..i + W].iter().any(|&c| c)
                 || splits_or_merges(tracks, t.id, f0, f1, &run[i - W..i + W])
@@ -446,6 +451,7 @@ pub(crate) mod testkit {
             moving_frac: 1.0,
             cam: [0.0; 2],
             traced: false,
+            grown: false,
         }
     }
 

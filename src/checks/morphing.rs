@@ -102,6 +102,25 @@ mod tests {
         assert_eq!(f[0].frame_start, 20);
     }
 
+    /// A slow body first found only at its moving edge, then whole once its blob is grown over the
+    /// part the plate held (frame 20 on): the size step is the segmenter finding the rest of the
+    /// object, not a morph. The same step with no growth is one.
+    #[test]
+    fn the_first_growth_over_a_held_body_is_not_a_morph() {
+        let mk = |grown: bool| {
+            let mut t = slide(None);
+            for o in t.obs.iter_mut().filter(|o| o.frame >= 20) {
+                o.area *= 3.0;
+                o.bbox[2] *= 3.0;
+                o.grown = grown;
+            }
+            t
+        };
+        let (found, morphed) = (raw(mk(true)), raw(mk(false)));
+        assert!(morphed > 2.0, "{morphed}");
+        assert!(found < 0.3 * morphed, "found {found} vs morphed {morphed}");
+    }
+
     /// A slow object (0.5 px/frame) whose blob kept a ghost of where its track was first seen
     /// (the box's left side stays there) sheds it at frame 30: the box shrinks to the object and
     /// the colour clears. Not a morph. The same step on a track first seen elsewhere is one.

@@ -95,6 +95,9 @@ pub struct Obs {
     pub cam: [f64; 2],
     /// Traced back from a later blob of the track (see [`backfill`]), not segmented here.
     pub traced: bool,
+    /// The blob was grown over the still body of its colour the plate held (see
+    /// [`segment::Detection::grown`]).
+    pub grown: bool,
 }
 
 /// A track: its id, observations and end.
@@ -396,30 +399,6 @@ fn box_at_edge(b: [f64; 4], size: (f64, f64)) -> bool {
 /// background.
 const BACKGROUND_COLOUR: f64 = 60.0;
 
-/// Mean BGR colour of the ring around box `r` (a third of its longer side wide, within the frame).
-fn surround_colour(bgr: &Mat, r: opencv::core::Rect) -> opencv::Result<[f64; 3]> {
-    use opencv::prelude::*;
-    let (w, h) = (bgr.cols(), bgr.rows());
-    let m = (r.width.max(r.height) / 3).max(3);
-    let (x0, y0) = ((r.x - m).max(0), (r.y - m).max(0));
-    let (x1, y1) = ((r.x + r.width + m).min(w), (r.y + r.height + m).min(h));
-    let data = bgr.data_bytes()?;
-    let (mut sum, mut n) = ([0u64; 3], 0u64);
-    for y in y0..y1 {
-        for x in x0..x1 {
-            if x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height {
-                continue;
-            }
-            let p = 3 * (y * w + x) as usize;
-            for k in 0..3 {
-                sum[k] += data[p + k] as u64;
-            }
-            n += 1;
-        }
-    }
-    Ok(sum.map(|s| s as f64 / n.max(1) as f64))
-}
-
 /// Velocity and acceleration of sighting `o` from the visible sighting `p` before it.
 fn kinematics(p: &Obs, o: &mut Obs) {
     let dt = (o.frame - p.frame).max(1) as f64;
@@ -618,6 +597,7 @@ impl Tracker {
             moving_frac: d.moving_frac,
             cam: [0.0; 2],
             traced: false,
+            grown: d.grown,
         }
     }
 
@@ -1146,7 +1126,7 @@ impl Tracker {
             let still = image.min(against) < 2.0;
             let carried = || -> opencv::Result<bool> {
                 Ok(against < 2.0 + 0.1 * image
-                    && colour_dist(dets[j].colour, surround_colour(bgr, dets[j].rect)?)
+                    && colour_dist(dets[j].colour, segment::surround_colour(bgr, dets[j].rect)?)
                         < BACKGROUND_COLOUR)
             };
             if still || carried()? {

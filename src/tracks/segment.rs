@@ -7,6 +7,7 @@ use crate::flow::PairFlow;
 use opencv::core::{Mat, Point, Rect, Scalar, Size, Vec3f, Vector, CV_32FC3, CV_8UC1};
 use opencv::imgproc;
 use opencv::prelude::*;
+use std::collections::BTreeMap;
 
 /// One segmented blob in the current frame (analysis px).
 #[derive(Debug, Clone)]
@@ -33,6 +34,8 @@ pub struct Detection {
     pub hu: [f64; 2],
     /// Found only as a faint difference to the plate (see [`Segmenter::segment`]).
     pub faint: bool,
+    /// Grown over the still body of its own colour the plate holds (see [`Segmenter::complete`]).
+    pub grown: bool,
 }
 
 impl Detection {
@@ -51,6 +54,7 @@ impl Detection {
             extremities: 0,
             hu: [0.0; 2],
             faint: false,
+            grown: false,
         }
     }
 
@@ -67,6 +71,9 @@ pub struct Segmenter {
     valid: Option<Mat>,
     /// Buffers the plate and mask are warped into (swapped with them after each warp).
     spare: (Mat, Mat),
+    /// Boxes of the blobs grown over their own colour in the frame before (see
+    /// [`Segmenter::complete`]).
+    grown: Vec<Rect>,
     cfg: Config,
 }
 
@@ -288,6 +295,7 @@ impl Segmenter {
             plate,
             valid,
             spare: (Mat::default(), Mat::default()),
+            grown: Vec::new(),
             cfg: cfg.clone(),
         })
     }
@@ -296,6 +304,7 @@ impl Segmenter {
     pub fn reset(&mut self) {
         self.plate = None;
         self.valid = None;
+        self.grown.clear();
     }
 
     /// Residual-motion magnitude on the current frame's grid (from the backward flow).
@@ -499,6 +508,12 @@ impl Segmenter {
             }
             dets = kept;
         }
+        // Blobs grown over their own colour; blobs that grow into each other are one.
+        if self.plate.is_some() {
+            dets = self.complete(bgr, &motion, &mut clean, dets)?;
+        } else {
+            self.grown.clear();
+        }
         dets.sort_by(|a, b| {
             b.area
                 .total_cmp(&a.area)
@@ -538,6 +553,104 @@ impl Segmenter {
         }
         self.learn(bgr, &learn)?;
         Ok((dets, clean))
+    }
+
+    /// Each blob grown over the pixels of its own colour joined to it (see
+    /// [`completed_by_colour`]); a grown blob and the blobs it grew over (pieces of one body) become
+    /// one. The grown pixels are set in `clean`.
+    fn complete(
+        &mut self,
+        bgr: &Mat,
+        motion: &Mat,
+        clean: &mut Mat,
+        dets: Vec<Detection>,
+    ) -> opencv::Result<Vec<Detection>> {
+        // Each blob's pixels in frame coordinates: (rect, row-major mask bytes), grown or not.
+        let mut shapes: Vec<(Rect, Vec<u8>)> = Vec::with_capacity(dets.len());
+        let mut grew = vec![false; dets.len()];
+        for (k, d) in dets.iter().enumerate() {
+            // A body found in the frame before stays found while it still stands out.
+            let was_grown = self.grown.iter().any(|&g| {
+                let i = g & d.rect;
+                i.width > 0
+                    && (i.width * i.height) as f64 > 0.5 * (d.rect.width * d.rect.height) as f64
+            });
+            match completed_by_colour(bgr, d, was_grown)? {
+                Some(shape) => {
+                    grew[k] = true;
+                    shapes.push(shape);
+                }
+                None => shapes.push((d.rect, morphology::bytes(&d.mask)?.into_owned())),
+            }
+        }
+        self.grown = (0..dets.len())
+            .filter(|&k| grew[k])
+            .map(|k| shapes[k].0)
+            .collect();
+        if self.grown.is_empty() {
+            return Ok(dets);
+        }
+        // Groups: a grown blob with every blob whose pixels it shares.
+        let mut group: Vec<usize> = (0..dets.len()).collect();
+        fn root(g: &mut [usize], mut i: usize) -> usize {
+            while g[i] != i {
+                g[i] = g[g[i]];
+                i = g[i];
+            }
+            i
+        }
+        for i in (0..dets.len()).filter(|&i| grew[i]) {
+            for j in 0..dets.len() {
+                if i != j && shares_pixels(&shapes[i], &shapes[j]) {
+                    let (a, b) = (root(&mut group, i), root(&mut group, j));
+                    group[a.max(b)] = a.min(b);
+                }
+            }
+        }
+        let mut members: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for k in 0..dets.len() {
+            let r = root(&mut group, k);
+            members.entry(r).or_default().push(k);
+        }
+        let mut dets: Vec<Option<Detection>> = dets.into_iter().map(Some).collect();
+        let mut out = Vec::with_capacity(members.len());
+        for ks in members.values() {
+            if ks.len() == 1 && !grew[ks[0]] {
+                out.push(dets[ks[0]].take().expect("each blob once"));
+                continue;
+            }
+            let rect = ks
+                .iter()
+                .map(|&k| shapes[k].0)
+                .reduce(|a, b| a | b)
+                .expect("a group has members");
+            let mut mask = vec![0u8; (rect.width * rect.height) as usize];
+            for &k in ks {
+                let (r, m) = &shapes[k];
+                for (y, row) in m.chunks_exact(r.width as usize).enumerate() {
+                    let at = (r.y - rect.y) as usize + y;
+                    let start = at * rect.width as usize + (r.x - rect.x) as usize;
+                    for (o, &v) in mask[start..start + row.len()].iter_mut().zip(row) {
+                        *o |= v;
+                    }
+                }
+            }
+            let area = mask.iter().filter(|&&v| v != 0).count() as f64;
+            let mask = Mat::from_slice(&mask)?
+                .reshape(1, rect.height)?
+                .try_clone()?;
+            let mut roi = Mat::roi_mut(clean, rect)?;
+            opencv::core::bitwise_or(
+                &roi.try_clone()?,
+                &mask,
+                &mut roi,
+                &opencv::core::no_array(),
+            )?;
+            let mut d = describe(bgr, motion, rect, mask, area)?;
+            d.grown = true;
+            out.push(d);
+        }
+        Ok(out)
     }
 
     /// Blends the frame (8-bit BGR) into the plate where `mask` is set (fresh pixels copied, known
@@ -1114,6 +1227,7 @@ fn describe(
         extremities,
         hu: [lg(hu[0]), lg(hu[1])],
         faint: false,
+        grown: false,
     })
 }
 
@@ -1173,6 +1287,203 @@ pub fn split_by_colour(
         Ok(out)
     };
     Ok(Some((part(&a)?, part(&b)?)))
+}
+
+/// Mean BGR colour of the ring around box `r` (a third of its longer side wide, within the frame).
+pub(crate) fn surround_colour(bgr: &Mat, r: opencv::core::Rect) -> opencv::Result<[f64; 3]> {
+    let (w, h) = (bgr.cols(), bgr.rows());
+    let m = (r.width.max(r.height) / 3).max(3);
+    let (x0, y0) = ((r.x - m).max(0), (r.y - m).max(0));
+    let (x1, y1) = ((r.x + r.width + m).min(w), (r.y + r.height + m).min(h));
+    let data = bgr.data_bytes()?;
+    let (mut sum, mut n) = ([0u64; 3], 0u64);
+    for y in y0..y1 {
+        for x in x0..x1 {
+            if x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height {
+                continue;
+            }
+            let p = 3 * (y * w + x) as usize;
+            for k in 0..3 {
+                sum[k] += data[p + k] as u64;
+            }
+            n += 1;
+        }
+    }
+    Ok(sum.map(|s| s as f64 / n.max(1) as f64))
+}
+
+/// Whether two blobs (frame rect, row-major mask bytes) share a pixel.
+fn shares_pixels(a: &(Rect, Vec<u8>), b: &(Rect, Vec<u8>)) -> bool {
+    let i = a.0 & b.0;
+    if i.width <= 0 || i.height <= 0 {
+        return false;
+    }
+    let at = |s: &(Rect, Vec<u8>), x: i32, y: i32| {
+        s.1[((y - s.0.y) * s.0.width + x - s.0.x) as usize] != 0
+    };
+    (i.y..i.y + i.height).any(|y| (i.x..i.x + i.width).any(|x| at(a, x, y) && at(b, x, y)))
+}
+
+/// Smallest share of its own area a blob must gain to be grown: a blob showing most of its object
+/// is left as it is.
+const MIN_GROWTH: f64 = 0.5;
+
+/// Smallest colour distance (BGR) between a blob and its surroundings for it to be grown over its
+/// own colour.
+const STANDS_OUT: f64 = 60.0;
+
+/// Largest channel difference (grey levels) between a pixel and a blob's mean colour for the pixel
+/// to be of the blob's colour (see [`completed_by_colour`]).
+const OWN_COLOUR: f64 = 30.0;
+
+/// Blob `d` grown over the pixels of its own colour (within [`OWN_COLOUR`]) joined to it in frame
+/// `bgr`: the rest of an object whose body the plate still holds (a slow object is found only at
+/// its moving edges). The growth must stay within a reach of the blob's longer side around it;
+/// a region of its colour that runs farther is background of a like colour, and the blob is kept
+/// as it is. None when nothing is added.
+fn completed_by_colour(
+    bgr: &Mat,
+    d: &Detection,
+    was_grown: bool,
+) -> opencv::Result<Option<(Rect, Vec<u8>)>> {
+    let (fw, fh) = (bgr.cols(), bgr.rows());
+    let r = d.rect;
+    // The blob must stand out from what is around it (unless it is a body grown before).
+    let ring = surround_colour(bgr, r)?;
+    if !was_grown
+        && (0..3)
+            .map(|k| (d.colour[k] - ring[k]).powi(2))
+            .sum::<f64>()
+            .sqrt()
+            < STANDS_OUT
+    {
+        return Ok(None);
+    }
+    let reach = (3 * r.width.max(r.height)).max(32);
+    let (x0, y0) = ((r.x - reach).max(0), (r.y - reach).max(0));
+    let (x1, y1) = (
+        (r.x + r.width + reach).min(fw),
+        (r.y + r.height + reach).min(fh),
+    );
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let c = bgr.data_bytes()?;
+    let col = d.colour;
+    // 0: other, 1: of the colour, 2: reached.
+    let mut state = vec![0u8; w * h];
+    for y in 0..h {
+        let row = (y + y0 as usize) * fw as usize + x0 as usize;
+        for (x, p) in c[3 * row..3 * (row + w)].chunks_exact(3).enumerate() {
+            let near = (0..3).all(|k| (p[k] as f64 - col[k]).abs() <= OWN_COLOUR);
+            state[y * w + x] = (near as u8).wrapping_neg();
+        }
+    }
+    // Thin runs of the colour (an outline, a seam) are not a body.
+    let mut state = morphology::apply_bytes(state, w, h, Op::Open, ELLIPSE5, 1);
+    for v in state.iter_mut() {
+        *v &= 1;
+    }
+    let m = morphology::bytes(&d.mask)?;
+    let (ox, oy) = ((r.x - x0) as usize, (r.y - y0) as usize);
+    let mut stack = Vec::new();
+    for y in 0..r.height as usize {
+        for x in 0..r.width as usize {
+            if m[y * r.width as usize + x] != 0 {
+                let i = (y + oy) * w + x + ox;
+                state[i] = 2;
+                stack.push(i);
+            }
+        }
+    }
+    let inner = |x: usize, y: usize| {
+        (x == 0 && x0 > 0)
+            || (y == 0 && y0 > 0)
+            || (x == w - 1 && x1 < fw)
+            || (y == h - 1 && y1 < fh)
+    };
+    let mut added = 0usize;
+    while let Some(i) = stack.pop() {
+        let (x, y) = (i % w, i / w);
+        let mut visit = |j: usize| -> bool {
+            if state[j] == 1 {
+                state[j] = 2;
+                stack.push(j);
+                added += 1;
+                let (jx, jy) = (j % w, j / w);
+                if inner(jx, jy) {
+                    return true;
+                }
+            }
+            false
+        };
+        let escaped = (x > 0 && visit(i - 1))
+            || (x + 1 < w && visit(i + 1))
+            || (y > 0 && visit(i - w))
+            || (y + 1 < h && visit(i + w));
+        if escaped {
+            return Ok(None);
+        }
+    }
+    if (added as f64) < MIN_GROWTH * d.area {
+        return Ok(None);
+    }
+    // The box of the reached pixels.
+    let (mut bx0, mut by0, mut bx1, mut by1) = (w, h, 0, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if state[y * w + x] == 2 {
+                bx0 = bx0.min(x);
+                bx1 = bx1.max(x);
+                by0 = by0.min(y);
+                by1 = by1.max(y);
+            }
+        }
+    }
+    let (bw, bh) = (bx1 - bx0 + 1, by1 - by0 + 1);
+    let mut mask = vec![0u8; bw * bh];
+    for y in 0..bh {
+        for x in 0..bw {
+            if state[(y + by0) * w + x + bx0] == 2 {
+                mask[y * bw + x] = 255;
+            }
+        }
+    }
+    let rect = Rect::new(x0 + bx0 as i32, y0 + by0 as i32, bw as i32, bh as i32);
+    // Only a body that stands out from its surroundings is an object: a band 3-4 px outside the
+    // grown region (past the blur of its outline) must be far from its colour. A patch of
+    // shaded background fades into what is around it.
+    // (On the reached pixels' box grown by the band's reach, within the searched area.)
+    let (cx0, cy0) = (bx0.saturating_sub(4), by0.saturating_sub(4));
+    let (cx1, cy1) = ((bx1 + 5).min(w), (by1 + 5).min(h));
+    let cw = cx1 - cx0;
+    let reached: Vec<u8> = (cy0..cy1)
+        .flat_map(|y| state[y * w + cx0..y * w + cx1].iter())
+        .map(|&v| ((v == 2) as u8).wrapping_neg())
+        .collect();
+    let near = morphology::apply_bytes(reached, cw, cy1 - cy0, Op::Dilate, ELLIPSE5, 1);
+    let far = morphology::apply_bytes(near.clone(), cw, cy1 - cy0, Op::Dilate, ELLIPSE5, 1);
+    let (mut sum, mut n) = ([0f64; 3], 0usize);
+    for y in cy0..cy1 {
+        let row = (y + y0 as usize) * fw as usize + x0 as usize;
+        for x in cx0..cx1 {
+            let i = (y - cy0) * cw + x - cx0;
+            if far[i] == 0 || near[i] != 0 {
+                continue;
+            }
+            for k in 0..3 {
+                sum[k] += c[3 * (row + x) + k] as f64;
+            }
+            n += 1;
+        }
+    }
+    let ring = sum.map(|v| v / n.max(1) as f64);
+    let dist = (0..3)
+        .map(|k| (d.colour[k] - ring[k]).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    if dist < STANDS_OUT {
+        return Ok(None);
+    }
+    Ok(Some((rect, mask)))
 }
 
 /// Frames sampled across the video for the initial background plate.
@@ -1294,6 +1605,84 @@ mod tests {
         assert!(split_by_colour(&bgr, &blob, blue, red, 50.0)
             .unwrap()
             .is_none());
+    }
+
+    /// A 160x90 frame of mottled grey (levels 100..140) with a green box at (60, 40), 40x20; and a
+    /// detection of the part of it inside `part` (frame px).
+    fn still_body(part: Rect) -> (Mat, Detection) {
+        let (w, h) = (160usize, 90usize);
+        let mut px = vec![0u8; 3 * w * h];
+        let body = Rect::new(60, 40, 40, 20);
+        for y in 0..h {
+            for x in 0..w {
+                let grey = 100 + ((x * 7 + y * 13) % 41) as u8;
+                let inside = body.contains(Point::new(x as i32, y as i32));
+                let p = if inside { [40, 200, 60] } else { [grey; 3] };
+                px[3 * (y * w + x)..3 * (y * w + x) + 3].copy_from_slice(&p);
+            }
+        }
+        let bgr = Mat::from_slice(&px)
+            .unwrap()
+            .reshape(3, h as i32)
+            .unwrap()
+            .try_clone()
+            .unwrap();
+        let mask =
+            Mat::new_rows_cols_with_default(part.height, part.width, CV_8UC1, Scalar::all(255.0))
+                .unwrap();
+        let motion =
+            Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0)).unwrap();
+        let area = (part.width * part.height) as f64;
+        let d = describe(&bgr, &motion, part, mask, area).unwrap();
+        (bgr, d)
+    }
+
+    /// Only the moving edge of a slow body is found (the plate holds the rest): grown over its own
+    /// colour, the blob is the whole body; a patch of the mottled background is not grown.
+    #[test]
+    fn a_sliver_of_a_still_body_grows_to_the_body_and_background_does_not() {
+        let (bgr, sliver) = still_body(Rect::new(96, 40, 4, 20));
+        let (rect, mask) = completed_by_colour(&bgr, &sliver, false)
+            .unwrap()
+            .expect("grown");
+        assert_eq!(rect, Rect::new(60, 40, 40, 20));
+        // All but the far corners (rounded off by the opening that drops thin runs).
+        let set = mask.iter().filter(|&&v| v == 255).count();
+        assert!((790..=800).contains(&set), "{set}");
+        let (bgr, patch) = still_body(Rect::new(10, 10, 6, 6));
+        assert!(completed_by_colour(&bgr, &patch, false).unwrap().is_none());
+        let (bgr, whole) = still_body(Rect::new(60, 40, 40, 20));
+        assert!(
+            completed_by_colour(&bgr, &whole, false).unwrap().is_none(),
+            "nothing to add"
+        );
+    }
+
+    /// Two pieces of one still body (its two ends) become one blob covering the body; a blob
+    /// elsewhere is kept as it was.
+    #[test]
+    fn pieces_of_one_body_join_and_other_blobs_stay() {
+        let (bgr, left) = still_body(Rect::new(60, 40, 5, 20));
+        let (_, right) = still_body(Rect::new(95, 40, 5, 20));
+        let (_, other) = still_body(Rect::new(10, 10, 6, 6));
+        let mut seg = Segmenter::new(&Config::default(), None).unwrap();
+        let mut clean =
+            Mat::new_rows_cols_with_default(90, 160, CV_8UC1, Scalar::all(0.0)).unwrap();
+        let motion = clean.clone();
+        let out = seg
+            .complete(&bgr, &motion, &mut clean, vec![left, right, other])
+            .unwrap();
+        assert_eq!(out.len(), 2);
+        let body = out.iter().find(|d| d.grown).expect("a grown blob");
+        assert_eq!(body.rect, Rect::new(60, 40, 40, 20));
+        assert!((790.0..=800.0).contains(&body.area), "{}", body.area);
+        assert!(out
+            .iter()
+            .any(|d| !d.grown && d.rect == Rect::new(10, 10, 6, 6)));
+        assert_eq!(
+            opencv::core::count_non_zero(&clean).unwrap() as f64,
+            body.area
+        );
     }
 
     /// The plate moves with the camera exactly as OpenCV's warpAffine moves it (bilinear plate,
