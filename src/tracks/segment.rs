@@ -1297,16 +1297,22 @@ pub(crate) fn surround_colour(bgr: &Mat, r: opencv::core::Rect) -> opencv::Resul
     let (x1, y1) = ((r.x + r.width + m).min(w), (r.y + r.height + m).min(h));
     let data = bgr.data_bytes()?;
     let (mut sum, mut n) = ([0u64; 3], 0u64);
+    // Each row's spans outside the box.
+    let (inner0, inner1) = (r.x.clamp(x0, x1), (r.x + r.width).clamp(x0, x1));
     for y in y0..y1 {
-        for x in x0..x1 {
-            if x >= r.x && x < r.x + r.width && y >= r.y && y < r.y + r.height {
-                continue;
+        let spans: &[(i32, i32)] = if y >= r.y && y < r.y + r.height {
+            &[(x0, inner0), (inner1, x1)]
+        } else {
+            &[(x0, x1)]
+        };
+        for &(a, b) in spans {
+            let row = 3 * (y * w) as usize;
+            for p in data[row + 3 * a as usize..row + 3 * b as usize].chunks_exact(3) {
+                for k in 0..3 {
+                    sum[k] += p[k] as u64;
+                }
             }
-            let p = 3 * (y * w + x) as usize;
-            for k in 0..3 {
-                sum[k] += data[p + k] as u64;
-            }
-            n += 1;
+            n += (b - a).max(0) as u64;
         }
     }
     Ok(sum.map(|s| s as f64 / n.max(1) as f64))
@@ -1336,6 +1342,129 @@ const STANDS_OUT: f64 = 60.0;
 /// to be of the blob's colour (see [`completed_by_colour`]).
 const OWN_COLOUR: f64 = 30.0;
 
+/// What a flood of a blob's own colour found (see [`flood_own_colour`]).
+enum Flood {
+    /// It ran to the edge of the searched area (within the guard): a region of the colour that
+    /// runs farther than the reach.
+    Unsure,
+    /// Searched area (x0, y0, w, h) in frame px, its pixels' state (2: reached, 1: of the colour,
+    /// 0: other), the number of pixels added to the blob and the reached pixels' box.
+    Reached {
+        area: (i32, i32, usize, usize),
+        state: Vec<u8>,
+        added: usize,
+        /// Inclusive box (x0, y0, x1, y1) of the reached pixels in the searched area.
+        reached_box: (usize, usize, usize, usize),
+    },
+}
+
+/// Floods blob `d` over the pixels of its own colour (within [`OWN_COLOUR`], thin runs dropped)
+/// in the area `reach` px around its box (within the frame). [`Flood::Unsure`] when the flood
+/// comes within `guard` px of that area's edge inside the frame: then the colour's pixels past the
+/// edge decide.
+fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> opencv::Result<Flood> {
+    let (fw, fh) = (bgr.cols(), bgr.rows());
+    let r = d.rect;
+    let (x0, y0) = ((r.x - reach).max(0), (r.y - reach).max(0));
+    let (x1, y1) = (
+        (r.x + r.width + reach).min(fw),
+        (r.y + r.height + reach).min(fh),
+    );
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let c = bgr.data_bytes()?;
+    // A channel value v is within OWN_COLOUR of the mean m exactly when lo <= v <= hi.
+    let lo = d
+        .colour
+        .map(|m| (m - OWN_COLOUR).ceil().clamp(0.0, 256.0) as u16);
+    let hi = d
+        .colour
+        .map(|m| (m + OWN_COLOUR).floor().clamp(-1.0, 255.0) as i16);
+    // 0: other, 1: of the colour, 2: reached.
+    let mut state = vec![0u8; w * h];
+    for (y, out) in state.chunks_exact_mut(w).enumerate() {
+        let row = (y + y0 as usize) * fw as usize + x0 as usize;
+        for (o, p) in out
+            .iter_mut()
+            .zip(c[3 * row..3 * (row + w)].chunks_exact(3))
+        {
+            let mut near = true;
+            for k in 0..3 {
+                near &= (p[k] as u16 >= lo[k]) & (p[k] as i16 <= hi[k]);
+            }
+            *o = (near as u8).wrapping_neg();
+        }
+    }
+    // Thin runs of the colour (an outline, a seam) are not a body.
+    let mut state = morphology::apply_bytes(state, w, h, Op::Open, ELLIPSE5, 1);
+    for v in state.iter_mut() {
+        *v &= 1;
+    }
+    let m = morphology::bytes(&d.mask)?;
+    let (ox, oy) = ((r.x - x0) as usize, (r.y - y0) as usize);
+    // The blob's pixels are reached; the flood spreads from its outline (its other pixels'
+    // neighbours are its own). Pixels to visit from, as (x, y) in the searched area.
+    let (rw, rh) = (r.width as usize, r.height as usize);
+    let set = |x: usize, y: usize| m[y * rw + x] != 0;
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for y in 0..rh {
+        let row = (y + oy) * w + ox;
+        for x in 0..rw {
+            if !set(x, y) {
+                continue;
+            }
+            state[row + x] = 2;
+            if x == 0
+                || y == 0
+                || x + 1 == rw
+                || y + 1 == rh
+                || !(set(x - 1, y) && set(x + 1, y) && set(x, y - 1) && set(x, y + 1))
+            {
+                stack.push((x + ox, y + oy));
+            }
+        }
+    }
+    // The box of the reached pixels (the blob's mask fills its box's extent).
+    let mut reached_box = (ox, oy, ox + rw - 1, oy + rh - 1);
+    let inner = |x: usize, y: usize| {
+        (x < guard && x0 > 0)
+            || (y < guard && y0 > 0)
+            || (x + guard >= w && x1 < fw)
+            || (y + guard >= h && y1 < fh)
+    };
+    let mut added = 0usize;
+    while let Some((x, y)) = stack.pop() {
+        let next = [
+            (x > 0, x.wrapping_sub(1), y),
+            (x + 1 < w, x + 1, y),
+            (y > 0, x, y.wrapping_sub(1)),
+            (y + 1 < h, x, y + 1),
+        ];
+        for (inside, nx, ny) in next {
+            if !inside || state[ny * w + nx] != 1 {
+                continue;
+            }
+            state[ny * w + nx] = 2;
+            stack.push((nx, ny));
+            added += 1;
+            if inner(nx, ny) {
+                return Ok(Flood::Unsure);
+            }
+            reached_box = (
+                reached_box.0.min(nx),
+                reached_box.1.min(ny),
+                reached_box.2.max(nx),
+                reached_box.3.max(ny),
+            );
+        }
+    }
+    Ok(Flood::Reached {
+        area: (x0, y0, w, h),
+        state,
+        added,
+        reached_box,
+    })
+}
+
 /// Blob `d` grown over the pixels of its own colour (within [`OWN_COLOUR`]) joined to it in frame
 /// `bgr`: the rest of an object whose body the plate still holds (a slow object is found only at
 /// its moving edges). The growth must stay within a reach of the blob's longer side around it;
@@ -1346,7 +1475,6 @@ fn completed_by_colour(
     d: &Detection,
     was_grown: bool,
 ) -> opencv::Result<Option<(Rect, Vec<u8>)>> {
-    let (fw, fh) = (bgr.cols(), bgr.rows());
     let r = d.rect;
     // The blob must stand out from what is around it (unless it is a body grown before).
     let ring = surround_colour(bgr, r)?;
@@ -1359,84 +1487,25 @@ fn completed_by_colour(
     {
         return Ok(None);
     }
-    let reach = (3 * r.width.max(r.height)).max(32);
-    let (x0, y0) = ((r.x - reach).max(0), (r.y - reach).max(0));
-    let (x1, y1) = (
-        (r.x + r.width + reach).min(fw),
-        (r.y + r.height + reach).min(fh),
-    );
-    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
-    let c = bgr.data_bytes()?;
-    let col = d.colour;
-    // 0: other, 1: of the colour, 2: reached.
-    let mut state = vec![0u8; w * h];
-    for y in 0..h {
-        let row = (y + y0 as usize) * fw as usize + x0 as usize;
-        for (x, p) in c[3 * row..3 * (row + w)].chunks_exact(3).enumerate() {
-            let near = (0..3).all(|k| (p[k] as f64 - col[k]).abs() <= OWN_COLOUR);
-            state[y * w + x] = (near as u8).wrapping_neg();
-        }
-    }
-    // Thin runs of the colour (an outline, a seam) are not a body.
-    let mut state = morphology::apply_bytes(state, w, h, Op::Open, ELLIPSE5, 1);
-    for v in state.iter_mut() {
-        *v &= 1;
-    }
-    let m = morphology::bytes(&d.mask)?;
-    let (ox, oy) = ((r.x - x0) as usize, (r.y - y0) as usize);
-    let mut stack = Vec::new();
-    for y in 0..r.height as usize {
-        for x in 0..r.width as usize {
-            if m[y * r.width as usize + x] != 0 {
-                let i = (y + oy) * w + x + ox;
-                state[i] = 2;
-                stack.push(i);
-            }
-        }
-    }
-    let inner = |x: usize, y: usize| {
-        (x == 0 && x0 > 0)
-            || (y == 0 && y0 > 0)
-            || (x == w - 1 && x1 < fw)
-            || (y == h - 1 && y1 < fh)
+    // Searched first near the blob: a flood that comes close to that area's edge is searched
+    // again over the full reach (the result is the same as searching the full reach at once).
+    let size = r.width.max(r.height);
+    let flood = match flood_own_colour(bgr, d, size / 2 + 8, 5)? {
+        Flood::Unsure => flood_own_colour(bgr, d, (3 * size).max(32), 1)?,
+        f => f,
     };
-    let mut added = 0usize;
-    while let Some(i) = stack.pop() {
-        let (x, y) = (i % w, i / w);
-        let mut visit = |j: usize| -> bool {
-            if state[j] == 1 {
-                state[j] = 2;
-                stack.push(j);
-                added += 1;
-                let (jx, jy) = (j % w, j / w);
-                if inner(jx, jy) {
-                    return true;
-                }
-            }
-            false
-        };
-        let escaped = (x > 0 && visit(i - 1))
-            || (x + 1 < w && visit(i + 1))
-            || (y > 0 && visit(i - w))
-            || (y + 1 < h && visit(i + w));
-        if escaped {
-            return Ok(None);
-        }
-    }
+    let Flood::Reached {
+        area: (x0, y0, w, h),
+        state,
+        added,
+        reached_box: (bx0, by0, bx1, by1),
+    } = flood
+    else {
+        return Ok(None);
+    };
+    let (fw, c) = (bgr.cols(), bgr.data_bytes()?);
     if (added as f64) < MIN_GROWTH * d.area {
         return Ok(None);
-    }
-    // The box of the reached pixels.
-    let (mut bx0, mut by0, mut bx1, mut by1) = (w, h, 0, 0);
-    for y in 0..h {
-        for x in 0..w {
-            if state[y * w + x] == 2 {
-                bx0 = bx0.min(x);
-                bx1 = bx1.max(x);
-                by0 = by0.min(y);
-                by1 = by1.max(y);
-            }
-        }
     }
     let (bw, bh) = (bx1 - bx0 + 1, by1 - by0 + 1);
     let mut mask = vec![0u8; bw * bh];
