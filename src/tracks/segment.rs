@@ -1431,30 +1431,60 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
             || (x + guard >= w && x1 < fw)
             || (y + guard >= h && y1 < fh)
     };
+    // Filled a run at a time: from each pixel to visit from, its 4-neighbours of the colour
+    // start runs; a run is widened to its ends, filled, and the rows above and below it give the
+    // next starts.
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    for (x, y) in stack {
+        if x > 0 {
+            starts.push((x - 1, y));
+        }
+        if x + 1 < w {
+            starts.push((x + 1, y));
+        }
+        if y > 0 {
+            starts.push((x, y - 1));
+        }
+        if y + 1 < h {
+            starts.push((x, y + 1));
+        }
+    }
     let mut added = 0usize;
-    while let Some((x, y)) = stack.pop() {
-        let next = [
-            (x > 0, x.wrapping_sub(1), y),
-            (x + 1 < w, x + 1, y),
-            (y > 0, x, y.wrapping_sub(1)),
-            (y + 1 < h, x, y + 1),
-        ];
-        for (inside, nx, ny) in next {
-            if !inside || state[ny * w + nx] != 1 {
+    while let Some((x, y)) = starts.pop() {
+        let row = &mut state[y * w..(y + 1) * w];
+        if row[x] != 1 {
+            continue;
+        }
+        let (mut l, mut r) = (x, x);
+        while l > 0 && row[l - 1] == 1 {
+            l -= 1;
+        }
+        while r + 1 < w && row[r + 1] == 1 {
+            r += 1;
+        }
+        row[l..=r].fill(2);
+        added += r - l + 1;
+        if inner(l, y) || inner(r, y) {
+            return Ok(Flood::Unsure);
+        }
+        reached_box = (
+            reached_box.0.min(l),
+            reached_box.1.min(y),
+            reached_box.2.max(r),
+            reached_box.3.max(y),
+        );
+        for ny in [y.wrapping_sub(1), y + 1] {
+            if ny >= h {
                 continue;
             }
-            state[ny * w + nx] = 2;
-            stack.push((nx, ny));
-            added += 1;
-            if inner(nx, ny) {
-                return Ok(Flood::Unsure);
+            let next = &state[ny * w..(ny + 1) * w];
+            let mut k = l;
+            while k <= r {
+                if next[k] == 1 && (k == l || next[k - 1] != 1) {
+                    starts.push((k, ny));
+                }
+                k += 1;
             }
-            reached_box = (
-                reached_box.0.min(nx),
-                reached_box.1.min(ny),
-                reached_box.2.max(nx),
-                reached_box.3.max(ny),
-            );
         }
     }
     Ok(Flood::Reached {
