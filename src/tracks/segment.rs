@@ -565,31 +565,30 @@ impl Segmenter {
         clean: &mut Mat,
         dets: Vec<Detection>,
     ) -> opencv::Result<Vec<Detection>> {
-        // Each blob's pixels in frame coordinates: (rect, row-major mask bytes), grown or not.
-        let mut shapes: Vec<(Rect, Vec<u8>)> = Vec::with_capacity(dets.len());
-        let mut grew = vec![false; dets.len()];
-        for (k, d) in dets.iter().enumerate() {
+        // Grown blobs' pixels in frame coordinates: (rect, row-major mask bytes).
+        let mut grown: Vec<Option<(Rect, Vec<u8>)>> = Vec::with_capacity(dets.len());
+        for d in &dets {
             // A body found in the frame before stays found while it still stands out.
             let was_grown = self.grown.iter().any(|&g| {
                 let i = g & d.rect;
                 i.width > 0
                     && (i.width * i.height) as f64 > 0.5 * (d.rect.width * d.rect.height) as f64
             });
-            match completed_by_colour(bgr, d, was_grown)? {
-                Some(shape) => {
-                    grew[k] = true;
-                    shapes.push(shape);
-                }
-                None => shapes.push((d.rect, morphology::bytes(&d.mask)?.into_owned())),
-            }
+            grown.push(completed_by_colour(bgr, d, was_grown)?);
         }
-        self.grown = (0..dets.len())
-            .filter(|&k| grew[k])
-            .map(|k| shapes[k].0)
-            .collect();
+        self.grown = grown.iter().flatten().map(|g| g.0).collect();
         if self.grown.is_empty() {
             return Ok(dets);
         }
+        // Each blob's pixels, grown or as segmented.
+        let shapes: Vec<(Rect, std::borrow::Cow<[u8]>)> = dets
+            .iter()
+            .zip(&grown)
+            .map(|(d, g)| match g {
+                Some((r, m)) => Ok((*r, std::borrow::Cow::Borrowed(m.as_slice()))),
+                None => Ok((d.rect, morphology::bytes(&d.mask)?)),
+            })
+            .collect::<opencv::Result<_>>()?;
         // Groups: a grown blob with every blob whose pixels it shares.
         let mut group: Vec<usize> = (0..dets.len()).collect();
         fn root(g: &mut [usize], mut i: usize) -> usize {
@@ -599,9 +598,10 @@ impl Segmenter {
             }
             i
         }
-        for i in (0..dets.len()).filter(|&i| grew[i]) {
+        for i in (0..dets.len()).filter(|&i| grown[i].is_some()) {
             for j in 0..dets.len() {
-                if i != j && shares_pixels(&shapes[i], &shapes[j]) {
+                let pixels = |k: usize| (shapes[k].0, &*shapes[k].1);
+                if i != j && shares_pixels(pixels(i), pixels(j)) {
                     let (a, b) = (root(&mut group, i), root(&mut group, j));
                     group[a.max(b)] = a.min(b);
                 }
@@ -612,11 +612,12 @@ impl Segmenter {
             let r = root(&mut group, k);
             members.entry(r).or_default().push(k);
         }
-        let mut dets: Vec<Option<Detection>> = dets.into_iter().map(Some).collect();
-        let mut out = Vec::with_capacity(members.len());
+        // Each group's blob: grown or joined ones made anew (while the masks are borrowed), the
+        // rest kept as segmented.
+        let mut made = Vec::with_capacity(members.len());
         for ks in members.values() {
-            if ks.len() == 1 && !grew[ks[0]] {
-                out.push(dets[ks[0]].take().expect("each blob once"));
+            if ks.len() == 1 && grown[ks[0]].is_none() {
+                made.push(None);
                 continue;
             }
             let rect = ks
@@ -648,9 +649,15 @@ impl Segmenter {
             )?;
             let mut d = describe(bgr, motion, rect, mask, area)?;
             d.grown = true;
-            out.push(d);
+            made.push(Some(d));
         }
-        Ok(out)
+        drop(shapes);
+        let mut dets: Vec<Option<Detection>> = dets.into_iter().map(Some).collect();
+        Ok(members
+            .values()
+            .zip(made)
+            .map(|(ks, d)| d.unwrap_or_else(|| dets[ks[0]].take().expect("each blob once")))
+            .collect())
     }
 
     /// Blends the frame (8-bit BGR) into the plate where `mask` is set (fresh pixels copied, known
@@ -1319,14 +1326,13 @@ pub(crate) fn surround_colour(bgr: &Mat, r: opencv::core::Rect) -> opencv::Resul
 }
 
 /// Whether two blobs (frame rect, row-major mask bytes) share a pixel.
-fn shares_pixels(a: &(Rect, Vec<u8>), b: &(Rect, Vec<u8>)) -> bool {
+fn shares_pixels(a: (Rect, &[u8]), b: (Rect, &[u8])) -> bool {
     let i = a.0 & b.0;
     if i.width <= 0 || i.height <= 0 {
         return false;
     }
-    let at = |s: &(Rect, Vec<u8>), x: i32, y: i32| {
-        s.1[((y - s.0.y) * s.0.width + x - s.0.x) as usize] != 0
-    };
+    let at =
+        |s: (Rect, &[u8]), x: i32, y: i32| s.1[((y - s.0.y) * s.0.width + x - s.0.x) as usize] != 0;
     (i.y..i.y + i.height).any(|y| (i.x..i.x + i.width).any(|x| at(a, x, y) && at(b, x, y)))
 }
 
@@ -1402,10 +1408,10 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
     let m = morphology::bytes(&d.mask)?;
     let (ox, oy) = ((r.x - x0) as usize, (r.y - y0) as usize);
     // The blob's pixels are reached; the flood spreads from its outline (its other pixels'
-    // neighbours are its own). Pixels to visit from, as (x, y) in the searched area.
+    // neighbours are its own), as (x, y) in the searched area.
     let (rw, rh) = (r.width as usize, r.height as usize);
     let set = |x: usize, y: usize| m[y * rw + x] != 0;
-    let mut stack: Vec<(usize, usize)> = Vec::new();
+    let mut outline: Vec<(usize, usize)> = Vec::new();
     for y in 0..rh {
         let row = (y + oy) * w + ox;
         for x in 0..rw {
@@ -1419,7 +1425,7 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
                 || y + 1 == rh
                 || !(set(x - 1, y) && set(x + 1, y) && set(x, y - 1) && set(x, y + 1))
             {
-                stack.push((x + ox, y + oy));
+                outline.push((x + ox, y + oy));
             }
         }
     }
@@ -1431,11 +1437,10 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
             || (x + guard >= w && x1 < fw)
             || (y + guard >= h && y1 < fh)
     };
-    // Filled a run at a time: from each pixel to visit from, its 4-neighbours of the colour
-    // start runs; a run is widened to its ends, filled, and the rows above and below it give the
-    // next starts.
+    // Filled a run at a time: the outline's 4-neighbours of the colour start runs; a run is
+    // widened to its ends, filled, and the rows above and below it give the next starts.
     let mut starts: Vec<(usize, usize)> = Vec::new();
-    for (x, y) in stack {
+    for (x, y) in outline {
         if x > 0 {
             starts.push((x - 1, y));
         }
@@ -1478,12 +1483,10 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
                 continue;
             }
             let next = &state[ny * w..(ny + 1) * w];
-            let mut k = l;
-            while k <= r {
+            for k in l..=r {
                 if next[k] == 1 && (k == l || next[k - 1] != 1) {
                     starts.push((k, ny));
                 }
-                k += 1;
             }
         }
     }
@@ -1508,13 +1511,7 @@ fn completed_by_colour(
     let r = d.rect;
     // The blob must stand out from what is around it (unless it is a body grown before).
     let ring = surround_colour(bgr, r)?;
-    if !was_grown
-        && (0..3)
-            .map(|k| (d.colour[k] - ring[k]).powi(2))
-            .sum::<f64>()
-            .sqrt()
-            < STANDS_OUT
-    {
+    if !was_grown && super::colour_dist(d.colour, ring) < STANDS_OUT {
         return Ok(None);
     }
     // Searched first near the blob: a flood that comes close to that area's edge is searched
@@ -1574,12 +1571,8 @@ fn completed_by_colour(
             n += 1;
         }
     }
-    let ring = sum.map(|v| v / n.max(1) as f64);
-    let dist = (0..3)
-        .map(|k| (d.colour[k] - ring[k]).powi(2))
-        .sum::<f64>()
-        .sqrt();
-    if dist < STANDS_OUT {
+    let band = sum.map(|v| v / n.max(1) as f64);
+    if super::colour_dist(d.colour, band) < STANDS_OUT {
         return Ok(None);
     }
     Ok(Some((rect, mask)))
