@@ -136,7 +136,7 @@ pub fn apply(
 }
 
 /// The box (`x0..x1`, `y0..y1`) of the set pixels of a `w` x `h` mask; None if none is set.
-fn set_box(data: &[u8], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+pub fn set_box(data: &[u8], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
     let mut found: Option<(usize, usize, usize, usize)> = None;
     for (y, row) in data.chunks_exact(w.max(1)).take(h).enumerate() {
         let Some(first_set) = first(row, true) else {
