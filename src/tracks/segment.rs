@@ -739,28 +739,39 @@ fn plate_difference(
     thr: f32,
     quiet_bound: f32,
 ) -> (u32, u32) {
-    let px = inp.frame.chunks_exact(3).zip(inp.plate.chunks_exact(3));
-    let out = fg.iter_mut().zip(low.iter_mut());
+    // Blocks of pixels: channel differences over the block's floats at once, each pixel's largest
+    // of three, then the per-pixel marks and counts (each step a loop that runs as vectors).
+    const B: usize = 32;
     let (mut known_n, mut quiet_n) = (0u32, 0u32);
-    for (((c, pl), &vb), (f, l)) in px.zip(inp.known).zip(out) {
-        let d = |k: usize| (c[k] as f32 - pl[k]).abs();
+    let blocks = inp
+        .frame
+        .chunks(3 * B)
+        .zip(inp.plate.chunks(3 * B))
+        .zip(inp.known.chunks(B))
+        .zip(fg.chunks_mut(B).zip(low.chunks_mut(B)));
+    let (mut diff, mut dd) = ([0f32; 3 * B], [0f32; B]);
+    for (((c, pl), known), (fg, low)) in blocks {
+        for ((d, &c), &p) in diff.iter_mut().zip(c).zip(pl) {
+            *d = (c as f32 - p).abs();
+        }
         // Differences are finite: `>` picks as `f32::max` would.
         let big = |a: f32, b: f32| if a > b { a } else { b };
-        let dd = big(big(d(0), d(1)), d(2));
-        let known = vb > 0;
-        *f = if known {
-            if dd > thr {
-                255
+        for (m, t) in dd.iter_mut().zip(diff.chunks_exact(3)) {
+            *m = big(big(t[0], t[1]), t[2]);
+        }
+        for (((&dd, &vb), f), l) in dd.iter().zip(known).zip(fg).zip(low) {
+            let known = vb > 0;
+            *f = if known {
+                ((dd > thr) as u8).wrapping_neg()
             } else {
-                0
-            }
-        } else {
-            *f
-        };
-        *l = if known && dd > FAINT * thr { 255 } else { 0 };
-        let level = dd.min(255.0) as u16 as f32;
-        known_n += known as u32;
-        quiet_n += (known & (level <= quiet_bound)) as u32;
+                *f
+            };
+            *l = ((known & (dd > FAINT * thr)) as u8).wrapping_neg();
+            // The level truncated to a whole number (as `as u16` would, in a form that vectorises).
+            let level = dd.min(255.0).trunc();
+            known_n += known as u32;
+            quiet_n += (known & (level <= quiet_bound)) as u32;
+        }
     }
     (known_n, quiet_n)
 }
