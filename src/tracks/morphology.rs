@@ -107,27 +107,37 @@ pub fn apply(
     e: Element,
     iterations: usize,
 ) -> opencv::Result<Mat> {
+    apply_all(src, &[(op, e, iterations)])
+}
+
+/// [`apply`] for each `(op, element, iterations)` of `steps` in turn, on one crop of the image.
+pub fn apply_all(src: &impl MatTraitConst, steps: &[(Op, Element, usize)]) -> opencv::Result<Mat> {
     let (w, h) = (src.cols() as usize, src.rows() as usize);
     let mut out = Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0))?;
     let data = bytes(src)?;
-    // Zero outside, so nothing is set farther from the set pixels than one dilation reaches: the
-    // operation runs on their box grown by that reach (within the image), the rest stays 0.
+    // Zero outside, so nothing is set farther from the set pixels than the steps' dilations reach
+    // together: the steps run on their box grown by that reach (within the image), where every
+    // pixel outside stays 0 throughout, and the rest of the image stays 0.
     let Some((x0, y0, x1, y1)) = set_box(&data, w, h) else {
         return Ok(out);
     };
-    let reach = if op == Op::Erode {
-        0
-    } else {
-        e.reach() * iterations
-    };
+    let reach: usize = steps
+        .iter()
+        .map(|&(op, e, iterations)| match op {
+            Op::Erode => 0,
+            _ => e.reach() * iterations,
+        })
+        .sum();
     let (x0, y0) = (x0.saturating_sub(reach), y0.saturating_sub(reach));
     let (x1, y1) = ((x1 + reach).min(w), (y1 + reach).min(h));
     let cw = x1 - x0;
-    let mut crop = Vec::with_capacity(cw * (y1 - y0));
+    let mut img = Vec::with_capacity(cw * (y1 - y0));
     for row in data.chunks_exact(w).take(y1).skip(y0) {
-        crop.extend_from_slice(&row[x0..x1]);
+        img.extend_from_slice(&row[x0..x1]);
     }
-    let img = apply_bytes(crop, cw, y1 - y0, op, e, iterations);
+    for &(op, e, iterations) in steps {
+        img = apply_bytes(img, cw, y1 - y0, op, e, iterations);
+    }
     let o = out.data_bytes_mut()?;
     for (row, part) in o.chunks_exact_mut(w).skip(y0).zip(img.chunks_exact(cw)) {
         row[x0..x1].copy_from_slice(part);
@@ -345,6 +355,39 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// Steps run on one crop give what they give one after another on the whole image.
+    #[test]
+    fn steps_on_one_crop_equal_steps_in_turn() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        for (w, h, density) in [
+            (64, 48, 0.02),
+            (37, 23, 0.5),
+            (90, 70, 0.003),
+            (20, 10, 0.9),
+        ] {
+            let mut src = Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
+            for v in src.data_bytes_mut().unwrap() {
+                *v = if rng.gen_bool(density) { 255 } else { 0 };
+            }
+            for steps in [
+                [(Op::Open, ELLIPSE3, 1), (Op::Close, ELLIPSE5, 1)],
+                [(Op::Dilate, ELLIPSE5, 2), (Op::Erode, RECT3, 1)],
+                [(Op::Close, ELLIPSE9, 1), (Op::Open, RECT5, 2)],
+            ] {
+                let mut want = src.try_clone().unwrap();
+                for (op, e, it) in steps {
+                    want = apply(&want, op, e, it).unwrap();
+                }
+                let got = apply_all(&src, &steps).unwrap();
+                assert_eq!(
+                    got.data_bytes().unwrap(),
+                    want.data_bytes().unwrap(),
+                    "{steps:?}"
+                );
             }
         }
     }

@@ -788,8 +788,7 @@ const FAINT_MAX_AREAS: f64 = 4.0;
 
 /// A foreground mask opened (3x3) to drop speckle, then closed (5x5) to fill small gaps.
 fn cleaned(fg: &Mat) -> opencv::Result<Mat> {
-    let open = morphology::apply(fg, Op::Open, ELLIPSE3, 1)?;
-    morphology::apply(&open, Op::Close, ELLIPSE5, 1)
+    morphology::apply_all(fg, &[(Op::Open, ELLIPSE3, 1), (Op::Close, ELLIPSE5, 1)])
 }
 
 /// Connected components (8-connected) of a mask of at least `min_area` px: box, mask inside the
