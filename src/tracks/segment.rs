@@ -425,7 +425,7 @@ impl Segmenter {
         let mut clean = cleaned(&fg)?;
         let mut dets = Vec::new();
         for (rect, mask, area) in blobs(&clean, min_area)? {
-            dets.push(describe(bgr, &motion, rect, mask, area)?);
+            dets.push(describe_look(bgr, &motion, rect, mask, area)?);
         }
         // Faint blobs apart from every clear one, small and moving, are objects too.
         if let Some(low) = faint {
@@ -452,7 +452,7 @@ impl Segmenter {
                 if (moving as f64 / area.max(1.0)) < FAINT_MIN_MOVING {
                     continue;
                 }
-                let mut d = describe(bgr, &motion, rect, mask, area)?;
+                let mut d = describe_look(bgr, &motion, rect, mask, area)?;
                 d.faint = true;
                 let mut roi = Mat::roi_mut(&mut clean, rect)?;
                 opencv::core::bitwise_or(
@@ -494,6 +494,9 @@ impl Segmenter {
             dets = self.complete(bgr, &motion, &mut clean, dets)?;
         } else {
             self.grown.clear();
+        }
+        for d in &mut dets {
+            add_shape(d)?;
         }
         dets.sort_by(|a, b| {
             b.area
@@ -646,7 +649,7 @@ impl Segmenter {
                 &mut roi,
                 &opencv::core::no_array(),
             )?;
-            let mut d = describe(bgr, motion, rect, mask, area)?;
+            let mut d = describe_look(bgr, motion, rect, mask, area)?;
             d.grown = true;
             made.push(Some(d));
         }
@@ -1191,7 +1194,23 @@ fn binary_moments(mask: &Mat) -> opencv::Result<opencv::core::Moments> {
     opencv::core::Moments::new(f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9])
 }
 
+/// A blob (box, mask inside it, area) of frame `bgr` described: centroid, mean colour, share of
+/// its pixels set in `motion`, Hu moments and shape (see [`add_shape`]).
 fn describe(
+    bgr: &Mat,
+    motion: &Mat,
+    rect: Rect,
+    mask: Mat,
+    area: f64,
+) -> opencv::Result<Detection> {
+    let mut d = describe_look(bgr, motion, rect, mask, area)?;
+    add_shape(&mut d)?;
+    Ok(d)
+}
+
+/// [`describe`] without the shape descriptors (solidity 1, no extremities), which segmentation
+/// adds only to the blobs it keeps.
+fn describe_look(
     bgr: &Mat,
     motion: &Mat,
     rect: Rect,
@@ -1214,9 +1233,29 @@ fn describe(
             -v.signum() * v.abs().log10()
         }
     };
+    Ok(Detection {
+        rect,
+        mask,
+        area,
+        cx,
+        cy,
+        colour: [mean[0], mean[1], mean[2]],
+        moving_frac,
+        solidity: 1.0,
+        extremities: 0,
+        hu: [lg(hu[0]), lg(hu[1])],
+        faint: false,
+        grown: false,
+    })
+}
+
+/// The shape descriptors of detection `d` from its mask's outer contour: solidity (area over the
+/// convex hull's) and extremities (convexity defects deeper than 0.18 of the blob's scale).
+fn add_shape(d: &mut Detection) -> opencv::Result<()> {
+    let (mask, area) = (&d.mask, d.area);
     let mut contours = Vector::<Vector<Point>>::new();
     imgproc::find_contours(
-        &mask,
+        mask,
         &mut contours,
         imgproc::RETR_EXTERNAL,
         // Straight runs reduced to their ends: the hull and the defect depths (farthest points,
@@ -1244,20 +1283,8 @@ fn describe(
             }
         }
     }
-    Ok(Detection {
-        rect,
-        mask,
-        area,
-        cx,
-        cy,
-        colour: [mean[0], mean[1], mean[2]],
-        moving_frac,
-        solidity,
-        extremities,
-        hu: [lg(hu[0]), lg(hu[1])],
-        faint: false,
-        grown: false,
-    })
+    (d.solidity, d.extremities) = (solidity, extremities);
+    Ok(())
 }
 
 /// Splits blob `d` of frame `bgr` by colour: the part nearer colour `near` than colour `far`
