@@ -402,9 +402,10 @@ impl Check for ImplausibleMotion {
 /// where the motion led.)
 fn jumps_between_tracks(tracks: &[Track], ctx: &Context, cfg: &Config) -> Vec<Finding> {
     const MAX_GAP: usize = 3;
-    // Both tracks well established: the first seen for a while, the second for 4 of its first 5
-    // frames, both well above the smallest blob (specks of texture come and go).
-    const SEEN_BEFORE: usize = 10;
+    // Both tracks well established: the first seen for 8 sightings (the segmenter may find an
+    // object some frames after it starts moving), the second for 4 of its first 5 frames, both
+    // well above the smallest blob (specks of texture come and go).
+    const SEEN_BEFORE: usize = 8;
     let smallest = super::object_permanence::SMALLEST * cfg.min_blob_area(ctx.size.0, ctx.size.1);
     let mut out = Vec::new();
     for a in tracks {
@@ -813,6 +814,33 @@ mod tests {
         );
         assert!(teleports(2, 110.0).is_empty(), "{:?}", teleports(2, 110.0));
         assert!(teleports(8, 250.0).is_empty(), "{:?}", teleports(8, 250.0));
+    }
+
+    /// A track found only eight frames before it jumps (the segmenter picked the object up late)
+    /// is established enough: its jump to a new track far away is a teleport. Four sightings are
+    /// not enough.
+    #[test]
+    fn a_track_found_eight_frames_before_its_jump_is_judged() {
+        let colour = [60.0, 60.0, 200.0];
+        let jumps_after = |seen: usize| {
+            let a = (25 - seen..25)
+                .map(|f| obs(f, 60.0 + 2.0 * f as f64, 120.0, 24.0, colour))
+                .collect();
+            let b = (25..60)
+                .map(|f| obs(f, 250.0 + 2.0 * (f - 25) as f64, 120.0, 24.0, colour))
+                .collect();
+            let tracks = vec![
+                track(1, a, EndReason::Lost),
+                track(2, b, EndReason::VideoEnd),
+            ];
+            kinds(&tracks, 60)
+                .into_iter()
+                .filter(|&(k, _, _)| k == "teleport")
+                .collect::<Vec<_>>()
+        };
+        let found = jumps_after(8);
+        assert!(found.iter().any(|&(_, f, _)| f == 25), "{found:?}");
+        assert!(jumps_after(4).is_empty(), "{:?}", jumps_after(4));
     }
 
     /// The same centroid jump when only the box's leading side jumps (the object coming out from
