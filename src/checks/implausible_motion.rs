@@ -152,16 +152,20 @@ impl Check for ImplausibleMotion {
                 let airborne = |o: &Obs| above(o) > 0.8 * s;
                 // A sliver of the object (half hidden behind something) has a centroid of its own.
                 let typical_area = s * s;
-                let clean_pair = |i: usize| {
+                // `reach`: how far the step goes; the frame edge, which clips a box and so moves
+                // its centroid by less than the box's longer side, cannot explain a longer step.
+                let clean_step = |i: usize, reach: f64| {
                     let (a, b) = (run[i], run[i + 1]);
                     let ratio = b.area / a.area.max(1.0);
+                    let clipped = |o: &Obs| near_edge(o, ctx) && reach <= o.bbox[2].max(o.bbox[3]);
                     (0.6..1.6).contains(&ratio)
                         && a.area.min(b.area) >= 0.4 * typical_area
-                        && !near_edge(a, ctx)
-                        && !near_edge(b, ctx)
+                        && !clipped(a)
+                        && !clipped(b)
                         && !overlaps_other(tracks, t.id, a.frame, a.bbox)
                         && !overlaps_other(tracks, t.id, b.frame, b.bbox)
                 };
+                let clean_pair = |i: usize| clean_step(i, 0.0);
                 // The object was seen whole and at a steady size for the three sightings before
                 // step i (a young track of fragments can hop between pieces of something).
                 let steady_before = |i: usize| {
@@ -182,7 +186,7 @@ impl Check for ImplausibleMotion {
                     // ball's step varies with its speed).
                     if jump > 0.3 * s
                         && jump > 0.5 * base
-                        && clean_pair(i)
+                        && clean_step(i, jump)
                         && steady_before(i)
                         && whole_box_moves(run[i], run[i + 1])
                     {
@@ -727,6 +731,33 @@ mod tests {
         }
         let found = kinds(&[sliver, floor_walker(n)], n);
         assert!(found.iter().all(|&(k, _, _)| k != "teleport"), "{found:?}");
+    }
+
+    /// A jump that ends at the frame edge: the edge may clip the box there, which moves its
+    /// centroid by less than the box's side, so a jump of ten sides is a teleport. A step of
+    /// two thirds of a side at the edge is not judged (away from the edge it is one).
+    #[test]
+    fn a_jump_to_the_frame_edge_is_a_teleport_but_a_short_step_there_is_not() {
+        let colour = [60.0, 60.0, 200.0];
+        let path = |start: f64, step: f64| {
+            let obs = (0..60)
+                .map(|f| {
+                    let x = start + 2.0 * f as f64 + if f >= 30 { step } else { 0.0 };
+                    obs(f, x, 120.0, 24.0, colour)
+                })
+                .collect();
+            let found = kinds(&[track(1, obs, EndReason::VideoEnd)], 60);
+            found
+                .into_iter()
+                .filter(|&(k, _, _)| k == "teleport")
+                .map(|(_, f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        // From x = 65 to 307, where its box ends at 319 of 320 (within 4 px of the edge).
+        assert_eq!(path(7.0, 240.0), vec![30]);
+        // A 16 px step ending at the edge, and the same step in the middle of the frame.
+        assert!(path(231.0, 16.0).is_empty(), "{:?}", path(231.0, 16.0));
+        assert_eq!(path(60.0, 16.0), vec![30]);
     }
 
     /// A track of pieces (its size just changed, or seen only twice) can hop between them: the
