@@ -207,8 +207,9 @@ fn objects_first_seen_in_pieces_are_traced_back_from_the_blob_they_settle_to() {
 
 /// Under a panning camera the moving plate gets patches of texture wrong, and such a patch, carried
 /// with the background and of about its colour, is background (clips 25 and 121 had one tracked
-/// for 72 and 46 frames; at most a sixth of the truth boxes' count may be boxes on nothing); objects standing still in the scene while the camera pans (clip 178,
-/// objects 1 and 3) move with the background too, but stand out from it, and stay tracked.
+/// for 72 and 46 frames; at most a sixth of the truth boxes' count may be boxes on nothing);
+/// objects standing still in the scene while the camera pans (clip 178, objects 1 and 3) move
+/// with the background too, but stand out from it, and stay tracked.
 #[test]
 fn texture_carried_by_a_panning_camera_is_background_but_still_objects_are_not() {
     let names = [

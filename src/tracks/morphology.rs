@@ -146,7 +146,7 @@ pub fn apply_all(src: &impl MatTraitConst, steps: &[(Op, Element, usize)]) -> op
 }
 
 /// The box (`x0..x1`, `y0..y1`) of the set pixels of a `w` x `h` mask; None if none is set.
-pub fn set_box(data: &[u8], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
+fn set_box(data: &[u8], w: usize, h: usize) -> Option<(usize, usize, usize, usize)> {
     let mut found: Option<(usize, usize, usize, usize)> = None;
     for (y, row) in data.chunks_exact(w.max(1)).take(h).enumerate() {
         let Some(first_set) = first(row, true) else {
@@ -318,6 +318,15 @@ mod tests {
         out
     }
 
+    /// A `w` x `h` mask whose pixels are 255 with probability `density`, else 0.
+    fn random_mask(rng: &mut impl Rng, w: i32, h: i32, density: f64) -> Mat {
+        let mut m = Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
+        for v in m.data_bytes_mut().unwrap() {
+            *v = if rng.gen_bool(density) { 255 } else { 0 };
+        }
+        m
+    }
+
     #[test]
     fn equals_opencv_on_random_masks_and_borders() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
@@ -339,10 +348,7 @@ mod tests {
             (90, 70, 0.003),
             (30, 20, 0.0),
         ] {
-            let mut src = Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
-            for v in src.data_bytes_mut().unwrap() {
-                *v = if rng.gen_bool(density) { 255 } else { 0 };
-            }
+            let src = random_mask(&mut rng, w, h, density);
             for (e, shape, side) in elements {
                 for op in [Op::Dilate, Op::Erode, Op::Open, Op::Close] {
                     for it in [1, 2] {
@@ -369,10 +375,7 @@ mod tests {
             (90, 70, 0.003),
             (20, 10, 0.9),
         ] {
-            let mut src = Mat::new_rows_cols_with_default(h, w, CV_8UC1, Scalar::all(0.0)).unwrap();
-            for v in src.data_bytes_mut().unwrap() {
-                *v = if rng.gen_bool(density) { 255 } else { 0 };
-            }
+            let src = random_mask(&mut rng, w, h, density);
             for steps in [
                 [(Op::Open, ELLIPSE3, 1), (Op::Close, ELLIPSE5, 1)],
                 [(Op::Dilate, ELLIPSE5, 2), (Op::Erode, RECT3, 1)],

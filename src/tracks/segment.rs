@@ -516,25 +516,7 @@ impl Segmenter {
             None => false,
         };
         if !all_known {
-            // The filled shapes lie within 8 px of the moving pixels' box (see [`filled`]) and
-            // count only where the plate is unknown.
-            let near_unknown = match (
-                &self.valid,
-                morphology::set_box(motion.data_bytes()?, w as usize, h as usize),
-            ) {
-                (Some(v), Some((x0, y0, x1, y1))) => {
-                    let (x0, y0) = (x0.saturating_sub(8), y0.saturating_sub(8));
-                    let (x1, y1) = ((x1 + 8).min(w as usize), (y1 + 8).min(h as usize));
-                    v.data_bytes()?
-                        .chunks_exact(w as usize)
-                        .take(y1)
-                        .skip(y0)
-                        .any(|row| !morphology::all_set(&row[x0..x1]))
-                }
-                (None, Some(_)) => true,
-                (_, None) => false,
-            };
-            let moving_shapes = if anything_moves && near_unknown {
+            let moving_shapes = if anything_moves {
                 Some(filled(&motion)?)
             } else {
                 None
@@ -930,9 +912,7 @@ fn components(data: &[u8], w: usize, h: usize) -> Vec<Component> {
     comps
 }
 
-/// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little. Nothing is
-/// set farther than 8 px from the mask's set pixels' box: the closing stays within its 4-px
-/// dilation, a filled hole within its blob's box, and the dilation adds 4 px.
+/// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
 fn filled(motion: &Mat) -> opencv::Result<Mat> {
     let closed = morphology::apply(motion, Op::Close, ELLIPSE9, 1)?;
     let mut contours = Vector::<Vector<Point>>::new();
@@ -1413,15 +1393,46 @@ enum Flood {
     },
 }
 
-/// The area `reach` px around blob `d`'s box, within a `fw` x `fh` frame: (x0, y0, x1, y1).
-fn search_area(d: &Detection, reach: i32, fw: i32, fh: i32) -> (i32, i32, i32, i32) {
-    let r = d.rect;
-    (
-        (r.x - reach).max(0),
-        (r.y - reach).max(0),
-        (r.x + r.width + reach).min(fw),
-        (r.y + r.height + reach).min(fh),
-    )
+/// The area a flood of blob `d` searches: `reach` px around its box, within frame `bgr`.
+struct SearchArea {
+    /// Frame px of its top-left pixel.
+    x0: i32,
+    y0: i32,
+    w: usize,
+    h: usize,
+    /// Which of its sides (left, top, right, bottom) lie inside the frame.
+    open: [bool; 4],
+    guard: usize,
+}
+
+impl SearchArea {
+    fn around(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> Self {
+        let (fw, fh) = (bgr.cols(), bgr.rows());
+        let r = d.rect;
+        let (x0, y0) = ((r.x - reach).max(0), (r.y - reach).max(0));
+        let (x1, y1) = (
+            (r.x + r.width + reach).min(fw),
+            (r.y + r.height + reach).min(fh),
+        );
+        SearchArea {
+            x0,
+            y0,
+            w: (x1 - x0) as usize,
+            h: (y1 - y0) as usize,
+            open: [x0 > 0, y0 > 0, x1 < fw, y1 < fh],
+            guard,
+        }
+    }
+
+    /// Whether pixel (x, y) of the area lies within `guard` px of one of its sides inside the
+    /// frame (where the colour's pixels past the side would decide).
+    fn inner(&self, x: usize, y: usize) -> bool {
+        let g = self.guard;
+        (x < g && self.open[0])
+            || (y < g && self.open[1])
+            || (x + g >= self.w && self.open[2])
+            || (y + g >= self.h && self.open[3])
+    }
 }
 
 /// Whether a pixel value is within [`OWN_COLOUR`] of a colour, per channel: `lo <= v <= hi`.
@@ -1457,24 +1468,23 @@ const OF_COLOUR: u8 = 1;
 const REACHED: u8 = 2;
 const OTHER: u8 = 3;
 
-/// Marks blob `d`'s pixels reached in `state` (the `w`-wide area at frame px `origin`) and
+/// Marks blob `d`'s pixels reached in `state` (the pixels of `area`, row by row) and
 /// spreads from its outline over pixels of the colour, a run at a time: the outline's 4-neighbours
 /// of the colour start runs; a run is widened to its ends, filled, and the rows above and below it
 /// give the next starts. An [`UNTESTED`] pixel is tested with `of_colour(x, y)` when first met.
 /// Returns the number of pixels added and the reached pixels' inclusive box, or None as soon as a
-/// run ends where `inner(x, y)` (near the area's edge) or `limit` pixels are added.
+/// run ends near the area's edge (see [`SearchArea::inner`]) or `limit` pixels are added.
 fn spread(
     state: &mut [u8],
-    w: usize,
-    origin: (i32, i32),
+    area: &SearchArea,
     d: &Detection,
-    (inner, limit): (impl Fn(usize, usize) -> bool, usize),
+    limit: usize,
     of_colour: impl Fn(usize, usize) -> bool,
 ) -> opencv::Result<Option<Spread>> {
-    let h = state.len() / w.max(1);
+    let (w, h) = (area.w, area.h);
     let r = d.rect;
     let m = morphology::bytes(&d.mask)?;
-    let (ox, oy) = ((r.x - origin.0) as usize, (r.y - origin.1) as usize);
+    let (ox, oy) = ((r.x - area.x0) as usize, (r.y - area.y0) as usize);
     let (rw, rh) = (r.width as usize, r.height as usize);
     // Outline: set pixels with an unset 4-neighbour (or on the box's edge), a row at a time.
     let mut outline: Vec<(usize, usize)> = Vec::new();
@@ -1542,7 +1552,7 @@ fn spread(
         }
         state[y * w + l..=y * w + r].fill(REACHED);
         added += r - l + 1;
-        if inner(l, y) || inner(r, y) || added >= limit {
+        if area.inner(l, y) || area.inner(r, y) || added >= limit {
             return Ok(None);
         }
         reached_box = (
@@ -1573,9 +1583,8 @@ fn spread(
 /// comes within `guard` px of that area's edge inside the frame: then the colour's pixels past the
 /// edge decide.
 fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> opencv::Result<Flood> {
-    let (fw, fh) = (bgr.cols(), bgr.rows());
-    let (x0, y0, x1, y1) = search_area(d, reach, fw, fh);
-    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let area = SearchArea::around(bgr, d, reach, guard);
+    let (x0, y0, w, h, fw) = (area.x0, area.y0, area.w, area.h, bgr.cols());
     let c = bgr.data_bytes()?;
     let range = ColourRange::of(d.colour);
     let mut state = vec![0u8; w * h];
@@ -1593,15 +1602,8 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
     for v in state.iter_mut() {
         *v = if *v != 0 { OF_COLOUR } else { OTHER };
     }
-    let inner = edge_zone(w, h, (x0, y0, x1, y1), (fw, fh), guard);
-    let Some((added, reached_box)) = spread(
-        &mut state,
-        w,
-        (x0, y0),
-        d,
-        (inner, usize::MAX),
-        |_, _| unreachable!(),
-    )?
+    let Some((added, reached_box)) =
+        spread(&mut state, &area, d, usize::MAX, |_, _| unreachable!())?
     else {
         return Ok(Flood::Unsure);
     };
@@ -1611,23 +1613,6 @@ fn flood_own_colour(bgr: &Mat, d: &Detection, reach: i32, guard: usize) -> openc
         added,
         reached_box,
     })
-}
-
-/// Whether a pixel (x, y) of a `w` x `h` searched area lies within `guard` px of one of its edges
-/// inside the frame.
-fn edge_zone(
-    w: usize,
-    h: usize,
-    (x0, y0, x1, y1): (i32, i32, i32, i32),
-    (fw, fh): (i32, i32),
-    guard: usize,
-) -> impl Fn(usize, usize) -> bool {
-    move |x, y| {
-        (x < guard && x0 > 0)
-            || (y < guard && y0 > 0)
-            || (x + guard >= w && x1 < fw)
-            || (y + guard >= h && y1 < fh)
-    }
 }
 
 /// Whether [`flood_own_colour`] (same `reach` and `guard`) surely adds fewer than `limit` pixels:
@@ -1640,18 +1625,16 @@ fn grows_less_than(
     (reach, guard): (i32, usize),
     limit: usize,
 ) -> opencv::Result<bool> {
-    let (fw, fh) = (bgr.cols(), bgr.rows());
-    let (x0, y0, x1, y1) = search_area(d, reach, fw, fh);
-    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let area = SearchArea::around(bgr, d, reach, guard);
+    let (x0, y0, fw) = (area.x0 as usize, area.y0 as usize, bgr.cols() as usize);
     let c = bgr.data_bytes()?;
     let range = ColourRange::of(d.colour);
-    let mut state = vec![UNTESTED; w * h];
+    let mut state = vec![UNTESTED; area.w * area.h];
     let of_colour = |x: usize, y: usize| {
-        let at = 3 * ((y + y0 as usize) * fw as usize + x0 as usize + x);
+        let at = 3 * ((y + y0) * fw + x0 + x);
         range.holds(&c[at..at + 3])
     };
-    let inner = edge_zone(w, h, (x0, y0, x1, y1), (fw, fh), guard);
-    Ok(spread(&mut state, w, (x0, y0), d, (inner, limit), of_colour)?.is_some())
+    Ok(spread(&mut state, &area, d, limit, of_colour)?.is_some())
 }
 
 /// Blob `d` grown over the pixels of its own colour (within [`OWN_COLOUR`]) joined to it in frame
@@ -1693,7 +1676,7 @@ fn completed_by_colour(
         return Ok(None);
     };
     let (fw, c) = (bgr.cols(), bgr.data_bytes()?);
-    if (added as f64) < MIN_GROWTH * d.area {
+    if added < least {
         return Ok(None);
     }
     let (bw, bh) = (bx1 - bx0 + 1, by1 - by0 + 1);
@@ -1714,7 +1697,7 @@ fn completed_by_colour(
     let cw = cx1 - cx0;
     let reached: Vec<u8> = (cy0..cy1)
         .flat_map(|y| state[y * w + cx0..y * w + cx1].iter())
-        .map(|&v| ((v == 2) as u8).wrapping_neg())
+        .map(|&v| ((v == REACHED) as u8).wrapping_neg())
         .collect();
     let near = morphology::apply_bytes(reached, cw, cy1 - cy0, Op::Dilate, ELLIPSE5, 1);
     let far = morphology::apply_bytes(near.clone(), cw, cy1 - cy0, Op::Dilate, ELLIPSE5, 1);
