@@ -1,9 +1,14 @@
 //! Implausible motion: teleport, speed_jump, hover, antigravity, bounce_gain, from the
 //! kinematics of each track's visible runs (analysis px, px/frame).
 
-use super::{grown, median, near_edge, overlaps_other, visible_runs, Check, Context, Finding};
+use super::{
+    dist3, grown, median, near_edge, overlaps_other, visible_runs, Check, Context, Finding,
+};
 use crate::config::Config;
 use crate::tracks::{EndReason, Obs, Track, TrackState};
+
+/// Largest colour change (BGR distance) between a flying track and its stop for a hover.
+const HOVER_SAME_COLOUR: f64 = 40.0;
 
 /// Smallest drop judged for a bounce gain, as a share of the frame height.
 const MIN_DROP: f64 = 0.08;
@@ -23,8 +28,9 @@ fn norm(v: (f64, f64)) -> f64 {
 }
 
 /// Both sides of the box move with the centroid along its main axis of motion (by at least half
-/// of it). When an object slides behind or out from behind something, only one side jumps: the
-/// visible part's centroid moves without the object having teleported.
+/// of it, and one by at most twice the other). When an object slides behind or out from behind
+/// something, or its blob sheds a trail, one side jumps: the blob's centroid moves without the
+/// object having teleported.
 fn whole_box_moves(a: &Obs, b: &Obs) -> bool {
     let (dx, dy) = disp(a, b);
     let (lo, hi, d) = if dx.abs() >= dy.abs() {
@@ -40,7 +46,8 @@ fn whole_box_moves(a: &Obs, b: &Obs) -> bool {
             dy,
         )
     };
-    lo * d > 0.0 && hi * d > 0.0 && lo.abs().min(hi.abs()) >= 0.5 * d.abs()
+    let (near, far) = (lo.abs().min(hi.abs()), lo.abs().max(hi.abs()));
+    lo * d > 0.0 && hi * d > 0.0 && near >= 0.5 * d.abs() && far <= 2.0 * near
 }
 
 /// Over the steps `a → b` of `pairs`, the box's two sides move with the centroid along the main
@@ -278,7 +285,12 @@ impl Check for ImplausibleMotion {
                         }
                         let before = (i - 3..i).map(|k| norm(d[k])).sum::<f64>() / 3.0;
                         let len = j - i;
-                        if len >= 4 && before > 1.0 {
+                        // The object that stops is the one that flew: a track that passes onto
+                        // something still (a ghost, another object) changes its look there.
+                        let (flying, still) = (run[i - 1], run[(i + j) / 2]);
+                        let same_look = dist3(flying.colour, still.colour) < HOVER_SAME_COLOUR
+                            && (0.5..2.0).contains(&(still.area / flying.area.max(1.0)));
+                        if len >= 4 && before > 1.0 && same_look {
                             let o = run[i];
                             out.push(finding("hover", t, o, run[j.min(n - 1)].frame, len as f64 * before.min(5.0) / 5.0, format!("track {} stops in mid-air for {} frames after moving at {:.1} px/frame, {:.0} px above the floor", t.id, len, before, above(o))));
                         }
@@ -522,6 +534,24 @@ mod tests {
     use super::super::testkit::*;
     use super::*;
     use crate::tracks::EndReason;
+
+    /// A box of side 20 at (x0, 100) to (x1, 120), as a blob seen at frame `f`.
+    fn spanning(f: usize, x0: f64, x1: f64) -> Obs {
+        let mut o = obs(f, (x0 + x1) / 2.0, 110.0, 20.0, [0.0, 0.0, 255.0]);
+        o.bbox = [x0, 100.0, x1 - x0, 20.0];
+        o
+    }
+
+    /// A rigid jump moves both sides of the box alike; a blob shedding a trail behind it (its left
+    /// side jumps 40 px, its right 15, more than half the centroid's 27.5) or coming out from
+    /// behind something (one side still) does not move as a whole.
+    #[test]
+    fn only_a_box_moving_as_a_whole_jumps() {
+        let a = spanning(0, 100.0, 140.0);
+        assert!(whole_box_moves(&a, &spanning(1, 130.0, 170.0)));
+        assert!(!whole_box_moves(&a, &spanning(1, 140.0, 155.0)));
+        assert!(!whole_box_moves(&a, &spanning(1, 100.0, 170.0)));
+    }
 
     fn kinds(tracks: &[Track], n: usize) -> Vec<(&'static str, usize, f64)> {
         ImplausibleMotion
@@ -1114,6 +1144,24 @@ mod tests {
                 .any(|&(k, f, _)| k == "hover" && (13..=16).contains(&f)),
             "{found:?}"
         );
+    }
+
+    /// The same stop where the track passes onto something still of another colour (the ghost
+    /// a ball leaves in the plate, another object): the ball did not hover.
+    #[test]
+    fn a_track_that_stops_on_something_else_is_no_hover() {
+        let n = 60;
+        let mut p = ballistic(n, 0.7);
+        let frozen = p[14];
+        for q in p.iter_mut().take(26).skip(14) {
+            *q = frozen;
+        }
+        let mut b = ball(&p);
+        for o in b.obs.iter_mut().filter(|o| (14..26).contains(&o.frame)) {
+            o.colour = [60.0, 60.0, 160.0];
+        }
+        let found = kinds(&[b, floor_walker(n)], n);
+        assert!(found.iter().all(|&(k, _, _)| k != "hover"), "{found:?}");
     }
 
     #[test]

@@ -234,7 +234,16 @@ pub struct Step {
     /// The size change looks like the object sliding behind (or out from behind) something
     /// still: one side of its box stays put while the object moves towards (or away from) it.
     pub occlusion_like: bool,
+    /// The look after the step (size, colour, aspect and solidity together) is one the track had
+    /// before it: the blob returning to the object after a merge, a trail or a wrong match.
+    pub returns: bool,
 }
+
+/// How close a sighting's look must be to the look on one side of a step to count as that look:
+/// ln(area), BGR distance, ln(aspect), solidity.
+const SAME_LOOK: [f64; 4] = [0.12, 20.0, 0.12, 0.08];
+/// Sightings with that look needed.
+const SAME_LOOK_SEEN: usize = 2;
 
 /// Around step `i` of a run: the area changes while one side of the box stays within 2 px and
 /// the centroid travels at least 3 px along that side's axis, as when an object passes an occluder.
@@ -325,6 +334,32 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             })
         };
         let step = |v: &[f64], i: usize| median(&v[i..i + W]) - median(&v[i - W..i]);
+        // The look of window r: median ln(area), colour, ln(aspect), solidity.
+        let look = |r: std::ops::Range<usize>| {
+            (
+                median(&la[r.clone()]),
+                col(r.clone()),
+                median(&asp[r.clone()]),
+                median(&sol[r]),
+            )
+        };
+        // Sightings of the track outside `frames` with that look (at least SAME_LOOK_SEEN).
+        let seen = |(la1, col1, asp1, sol1): (f64, [f64; 3], f64, f64),
+                    frames: std::ops::Range<usize>| {
+            t.visible()
+                .filter(|o| !frames.contains(&o.frame))
+                .filter(|o| {
+                    ((o.area.max(1.0) / zoom(o).powi(2)).ln() - la1).abs() < SAME_LOOK[0]
+                        && dist3(o.colour, col1) < SAME_LOOK[1]
+                        && ((o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln() - asp1).abs()
+                            < SAME_LOOK[2]
+                        && (o.solidity - sol1).abs() < SAME_LOOK[3]
+                })
+                .count()
+                >= SAME_LOOK_SEEN
+        };
+        // Step i returns to a look the track had before its window.
+        let returns = |i: usize| seen(look(i..i + W), run[i - W].frame..usize::MAX);
         // Every window step of the run, for the cues' typical step sizes.
         let all: Vec<[f64; 5]> = (W..=run.len() - W)
             .map(|i| {
@@ -349,7 +384,15 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             // the segmenter found the rest of the object.
             let first_grown = !run[..i].iter().any(|o| o.grown)
                 && run[i..i + W].iter().filter(|o| o.grown).count() > W / 2;
+            // Across a jump the track may have passed to another object.
+            let leaps = run[i - W + 1..i + W]
+                .iter()
+                .zip(&run[i - W..i + W - 1])
+                .any(|(o, p)| {
+                    o.jump || (o.cx - p.cx).hypot(o.cy - p.cy) > p.bbox[2].max(p.bbox[3])
+                });
             if young
+                || leaps
                 || first_grown
                 || near_edge
                 || crowded[i - W..i + W].iter().any(|&c| c)
@@ -398,6 +441,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 articulated,
                 noise,
                 occlusion_like: occlusion_like(&run, i, d_area),
+                returns: returns(i),
             });
         }
     }

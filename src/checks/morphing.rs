@@ -37,7 +37,7 @@ impl Check for Morphing {
             };
             let best = cands
                 .iter()
-                .filter(|st| !st.occlusion_like && !sheds_birth_ghost(st))
+                .filter(|st| !st.occlusion_like && !st.returns && !sheds_birth_ghost(st))
                 .map(|st| (st.rel.into_iter().fold(0.0, f64::max), st))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((raw, st)) = best {
@@ -152,6 +152,56 @@ mod tests {
         assert!(
             elsewhere > 2.0,
             "the same step elsewhere scored {elsewhere}"
+        );
+    }
+
+    /// A square whose blob swells slowly (a trail, a passing shadow: frames 10–25) and snaps back
+    /// to the look it had before at frame 26: the snap returns to the object, not a morph. The
+    /// same snap to a look the track never had is one.
+    #[test]
+    fn snapping_back_to_an_earlier_look_is_not_a_morph() {
+        let mk = |back_to: f64| {
+            let o = (0..50)
+                .map(|f| {
+                    let side = match f {
+                        0..=9 => 24.0,
+                        10..=25 => 24.0 + 1.2 * (f - 9) as f64,
+                        _ => back_to,
+                    };
+                    obs(f, 60.0 + 2.0 * f as f64, 120.0, side, [40.0, 40.0, 200.0])
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (back, new) = (raw(mk(24.0)), raw(mk(14.0)));
+        assert!(new > 2.0, "{new}");
+        assert!(back < 0.3 * new, "back {back} vs new {new}");
+    }
+
+    /// A track that passes to another object 80 px away (a wrong match) changes its look there:
+    /// not a morph of either. The same change in place is one.
+    #[test]
+    fn a_change_across_a_leap_to_another_object_is_not_a_morph() {
+        let mk = |leap: f64| {
+            let o = (0..40)
+                .map(|f| {
+                    let after = f >= 20;
+                    let cx = 60.0 + 2.0 * f as f64 + if after { leap } else { 0.0 };
+                    let (side, colour) = if after {
+                        (34.0, [200.0, 40.0, 40.0])
+                    } else {
+                        (24.0, [40.0, 40.0, 200.0])
+                    };
+                    obs(f, cx, 120.0, side, colour)
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (leapt, in_place) = (raw(mk(80.0)), raw(mk(0.0)));
+        assert!(in_place > 2.0, "{in_place}");
+        assert!(
+            leapt < 0.3 * in_place,
+            "leapt {leapt} vs in place {in_place}"
         );
     }
 
