@@ -74,6 +74,9 @@ pub struct Segmenter {
     /// Boxes of the blobs grown over their own colour in the frame before (see
     /// [`Segmenter::complete`]).
     grown: Vec<Rect>,
+    /// The plate is the video's median (a still camera), not learnt online: a slow object may
+    /// stand in it, and drag a ghost trail (see [`trailing_ghost`]).
+    median: bool,
     cfg: Config,
 }
 
@@ -292,6 +295,7 @@ impl Segmenter {
             None => None,
         };
         Ok(Segmenter {
+            median: plate.is_some(),
             plate,
             valid,
             spare: (Mat::default(), Mat::default()),
@@ -303,6 +307,7 @@ impl Segmenter {
     /// Forgets the plate (after a scene cut).
     pub fn reset(&mut self) {
         self.plate = None;
+        self.median = false;
         self.valid = None;
         self.grown.clear();
     }
@@ -488,6 +493,41 @@ impl Segmenter {
                 self.absorb(bgr, d.rect, &d.mask)?;
             }
             dets = kept;
+        }
+        // Ghost trails of slow objects the median plate holds are cut from their blobs and learnt
+        // away. (The median holds whatever stands at a pixel for most of the clip; online plates,
+        // where an object is learnt only while it stands still before it moves, are not searched.)
+        if let (Some(p), Some(v), true) = (&self.plate, &self.valid, self.median) {
+            let n = (w * h) as usize;
+            // SAFETY: as above.
+            let (_, pl, _) = unsafe { p.data_bytes()?.align_to::<f32>() };
+            let (c, vb) = (bgr.data_bytes()?, v.data_bytes()?);
+            let mut trails = Vec::new();
+            for d in dets.iter_mut() {
+                let inputs = PlateInputs {
+                    frame: &c[..3 * n],
+                    plate: &pl[..3 * n],
+                    known: vb,
+                };
+                if let Some((body, trail, cut_off)) =
+                    trailing_ghost(bgr, &motion, inputs, d, min_area)?
+                {
+                    trails.push((d.rect, trail, cut_off));
+                    *d = body;
+                }
+            }
+            for (rect, trail, cut_off) in trails {
+                let mut roi = Mat::roi_mut(&mut clean, rect)?;
+                let mut keep = Mat::default();
+                opencv::core::bitwise_not(&cut_off, &mut keep, &opencv::core::no_array())?;
+                opencv::core::bitwise_and(
+                    &roi.try_clone()?,
+                    &keep,
+                    &mut roi,
+                    &opencv::core::no_array(),
+                )?;
+                self.absorb(bgr, rect, &trail)?;
+            }
         }
         // Blobs grown over their own colour; blobs that grow into each other are one.
         if self.plate.is_some() {
@@ -1325,6 +1365,140 @@ pub fn split_by_colour(
     Ok(Some((part(&a)?, part(&b)?)))
 }
 
+/// Least share of a blob that its ghost trail must cover to be trimmed (see [`trailing_ghost`]).
+const TRAIL_MIN_SHARE: f64 = 0.05;
+
+/// The ghost trail of blob `d`. A slow object was learnt into the plate where it stood; where it
+/// has moved on, the uncovered background differs from the plate and joins its blob. Trail
+/// pixels are still (no residual motion), show a colour nearer the blob's surroundings than the
+/// plate's by [`STANDS_OUT`] (some channel), and the plate there holds the object's own colour
+/// (every channel within [`OWN_COLOUR`] of the median of the blob's other pixels).
+/// Returns the blob without the trail (its largest remaining component), the trail's mask and
+/// the mask of all it cut off (the trail and the crumbs it left), both in `d.rect`; None when the
+/// trail is under [`TRAIL_MIN_SHARE`] of the blob or `min_area`, when the rest would be under half
+/// the blob, when the trail cuts it into sizable pieces, or when the rest fills the blob's box (a
+/// trail sticks out behind the object; what lies inside the box is gaps between its parts).
+fn trailing_ghost(
+    bgr: &Mat,
+    motion: &Mat,
+    plate: PlateInputs,
+    d: &Detection,
+    min_area: f64,
+) -> opencv::Result<Option<(Detection, Mat, Mat)>> {
+    let (w, h) = (d.rect.width as usize, d.rect.height as usize);
+    let m = morphology::bytes(&d.mask)?;
+    let fw = bgr.cols() as usize;
+    let mo = motion.data_bytes()?;
+    let at = |x: usize, y: usize| (d.rect.y as usize + y) * fw + d.rect.x as usize + x;
+    let max_diff = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(u, v)| (u - v).abs())
+            .fold(0f32, f32::max)
+    };
+    // Trail pixels are still, and the opening and the own-colour test below only remove pixels:
+    // a blob with too few still pixels, or too few that qualify, has no trail to cut.
+    let least = min_area.max(TRAIL_MIN_SHARE * d.area);
+    if d.area * (1.0 - d.moving_frac) + 0.5 < least {
+        return Ok(None);
+    }
+    // What the frame shows around the blob: the background, near enough.
+    let ring = surround_colour(bgr, d.rect)?.map(|v| v as f32);
+    let mut trail = vec![0u8; w * h];
+    let mut candidates = 0usize;
+    for (y, mrow) in m.chunks_exact(w.max(1)).take(h).enumerate() {
+        let row = at(0, y);
+        for (x0, x1) in morphology::runs(mrow) {
+            let (a, b) = (row + x0, row + x1);
+            let px = plate.plate[3 * a..3 * b]
+                .chunks_exact(3)
+                .zip(plate.frame[3 * a..3 * b].chunks_exact(3))
+                .zip(plate.known[a..b].iter().zip(&mo[a..b]));
+            for (t, ((pc, fc), (&k, &mv))) in trail[y * w + x0..y * w + x1].iter_mut().zip(px) {
+                let (mut dp, mut df) = (0f32, 0f32);
+                for c in 0..3 {
+                    dp = dp.max((pc[c] - ring[c]).abs());
+                    df = df.max((fc[c] as f32 - ring[c]).abs());
+                }
+                let hit = (k != 0) & (mv == 0) & (dp > df + STANDS_OUT as f32);
+                *t = (hit as u8).wrapping_neg();
+                candidates += hit as usize;
+            }
+        }
+    }
+    if (candidates as f64) < least {
+        return Ok(None);
+    }
+    // The blob's other pixels' colours, channel by channel.
+    let mut hist = [[0u32; 256]; 3];
+    let mut n = 0u32;
+    for (y, mrow) in m.chunks_exact(w.max(1)).take(h).enumerate() {
+        let row = at(0, y);
+        for (x0, x1) in morphology::runs(mrow) {
+            for x in (x0..x1).filter(|&x| trail[y * w + x] == 0) {
+                let p = row + x;
+                for (hc, &v) in hist.iter_mut().zip(&plate.frame[3 * p..3 * p + 3]) {
+                    hc[v as usize] += 1;
+                }
+                n += 1;
+            }
+        }
+    }
+    let own = hist.map(|hc| {
+        let mut acc = 0;
+        hc.iter()
+            .position(|&k| {
+                acc += k;
+                2 * acc > n
+            })
+            .unwrap_or(0) as f32
+    });
+    for y in 0..h {
+        for x in 0..w {
+            let p = at(x, y);
+            if trail[y * w + x] != 0
+                && max_diff(&plate.plate[3 * p..3 * p + 3], &own) >= OWN_COLOUR as f32
+            {
+                trail[y * w + x] = 0;
+            }
+        }
+    }
+    let trail = morphology::apply_bytes(trail, w, h, Op::Open, ELLIPSE3, 1);
+    let cut = trail.iter().filter(|&&v| v != 0).count() as f64;
+    if cut < least {
+        return Ok(None);
+    }
+    let rest: Vec<u8> = m.iter().zip(&trail).map(|(&a, &t)| a & !t).collect();
+    let mut pieces = components(&rest, w, h);
+    pieces.sort_by_key(|c| std::cmp::Reverse(c.area));
+    // A trail that cuts the blob into sizable pieces (a limb from a body) is too unsure to cut.
+    if pieces.get(1).is_some_and(|c| c.area as f64 >= least) {
+        return Ok(None);
+    }
+    let Some(body) = pieces.first() else {
+        return Ok(None);
+    };
+    if (body.area as f64) < 0.5 * d.area {
+        return Ok(None);
+    }
+    let (rect, mask) = body.crop((d.rect.x, d.rect.y))?;
+    // A trail extends the blob's box; inside it, cut pixels are gaps the cleaning filled.
+    let shrinks = rect.width < d.rect.width - 2 || rect.height < d.rect.height - 2;
+    if !shrinks {
+        return Ok(None);
+    }
+    let mut out = describe_look(bgr, motion, rect, mask, body.area as f64)?;
+    out.faint = d.faint;
+    // The trail and the crumbs it cut off leave the blob.
+    let mut cut_off = m.into_owned();
+    for r in &body.runs {
+        cut_off[r.y * w + r.x0..r.y * w + r.x1].fill(0);
+    }
+    let as_mat =
+        |v: &[u8]| -> opencv::Result<Mat> { Mat::from_slice(v)?.reshape(1, h as i32)?.try_clone() };
+    Ok(Some((out, as_mat(&trail)?, as_mat(&cut_off)?)))
+}
+
 /// Mean BGR colour of the ring around box `r` (a third of its longer side wide, within the frame).
 pub(crate) fn surround_colour(bgr: &Mat, r: opencv::core::Rect) -> opencv::Result<[f64; 3]> {
     let (w, h) = (bgr.cols(), bgr.rows());
@@ -1871,6 +2045,50 @@ mod tests {
         let area = (part.width * part.height) as f64;
         let d = describe(&bgr, &motion, part, mask, area).unwrap();
         (bgr, d)
+    }
+
+    /// A slow body moved 10 px right of where the plate learnt it: its blob holds the uncovered
+    /// background too. The trail is cut off and the body kept; with a true plate nothing is cut.
+    #[test]
+    fn a_slow_bodys_ghost_trail_is_cut_from_its_blob() {
+        let (bgr, blob) = still_body(Rect::new(50, 40, 50, 20));
+        let (w, h) = (160usize, 90usize);
+        let plate_with_body_at = |x0: usize| -> Vec<f32> {
+            let c = bgr.data_bytes().unwrap();
+            let mut pl: Vec<f32> = c.iter().map(|&v| v as f32).collect();
+            for y in 0..h {
+                for x in 0..w {
+                    let grey = 100.0 + ((x * 7 + y * 13) % 41) as f32;
+                    let body = (x0..x0 + 40).contains(&x) && (40..60).contains(&y);
+                    let p = if body { [40.0, 200.0, 60.0] } else { [grey; 3] };
+                    pl[3 * (y * w + x)..3 * (y * w + x) + 3].copy_from_slice(&p);
+                }
+            }
+            pl
+        };
+        let motion =
+            Mat::new_rows_cols_with_default(h as i32, w as i32, CV_8UC1, Scalar::all(0.0)).unwrap();
+        let known = vec![255u8; w * h];
+        let cut = |plate: &[f32]| {
+            let inputs = PlateInputs {
+                frame: bgr.data_bytes().unwrap(),
+                plate,
+                known: &known,
+            };
+            trailing_ghost(&bgr, &motion, inputs, &blob, 20.0).unwrap()
+        };
+        let (body, trail, _) = cut(&plate_with_body_at(50)).expect("a trail");
+        // The body, give or take the corners the trail's opening rounds off next to it.
+        let r = body.rect;
+        assert!((59..=60).contains(&r.x) && r.x + r.width == 100, "{r:?}");
+        assert!((800.0..=806.0).contains(&body.area), "{}", body.area);
+        let cut_px = morphology::bytes(&trail)
+            .unwrap()
+            .iter()
+            .filter(|&&v| v != 0)
+            .count();
+        assert!((180..=200).contains(&cut_px), "{cut_px}");
+        assert!(cut(&plate_with_body_at(0)).is_none(), "a true plate");
     }
 
     /// Only the moving edge of a slow body is found (the plate holds the rest): grown over its own
