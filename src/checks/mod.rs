@@ -289,20 +289,21 @@ pub(crate) fn near_edge(o: &Obs, ctx: &Context) -> bool {
 /// Candidate appearance steps of a track, away from edges, cuts and other objects.
 pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
     const W: usize = 4;
+    let zoom = |o: &Obs| ctx.zoom.get(o.frame).copied().unwrap_or(1.0).max(1e-3);
+    let ln_area = |o: &Obs| (o.area.max(1.0) / zoom(o).powi(2)).ln();
+    let ln_aspect = |o: &Obs| (o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln();
+    // Every visible sighting's look: frame, ln(area), colour, ln(aspect), solidity.
+    let looks: Vec<(usize, f64, [f64; 3], f64, f64)> = t
+        .visible()
+        .map(|o| (o.frame, ln_area(o), o.colour, ln_aspect(o), o.solidity))
+        .collect();
     let mut out = Vec::new();
     for run in visible_runs(t, ctx) {
         if run.len() < 2 * W {
             continue;
         }
-        let zoom = |o: &Obs| ctx.zoom.get(o.frame).copied().unwrap_or(1.0).max(1e-3);
-        let la: Vec<f64> = run
-            .iter()
-            .map(|o| (o.area.max(1.0) / zoom(o).powi(2)).ln())
-            .collect();
-        let asp: Vec<f64> = run
-            .iter()
-            .map(|o| (o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln())
-            .collect();
+        let la: Vec<f64> = run.iter().map(|o| ln_area(o)).collect();
+        let asp: Vec<f64> = run.iter().map(|o| ln_aspect(o)).collect();
         let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
         let sol: Vec<f64> = run.iter().map(|o| o.solidity).collect();
         let articulated = median(&ext) >= 1.0;
@@ -334,32 +335,24 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             })
         };
         let step = |v: &[f64], i: usize| median(&v[i..i + W]) - median(&v[i - W..i]);
-        // The look of window r: median ln(area), colour, ln(aspect), solidity.
-        let look = |r: std::ops::Range<usize>| {
-            (
-                median(&la[r.clone()]),
-                col(r.clone()),
-                median(&asp[r.clone()]),
-                median(&sol[r]),
-            )
-        };
-        // Sightings of the track outside `frames` with that look (at least SAME_LOOK_SEEN).
-        let seen = |(la1, col1, asp1, sol1): (f64, [f64; 3], f64, f64),
-                    frames: std::ops::Range<usize>| {
-            t.visible()
-                .filter(|o| !frames.contains(&o.frame))
-                .filter(|o| {
-                    ((o.area.max(1.0) / zoom(o).powi(2)).ln() - la1).abs() < SAME_LOOK[0]
-                        && dist3(o.colour, col1) < SAME_LOOK[1]
-                        && ((o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln() - asp1).abs()
-                            < SAME_LOOK[2]
-                        && (o.solidity - sol1).abs() < SAME_LOOK[3]
+        // Step i returns to a look the track had before its window: the look after it (medians
+        // of ln(area), colour, ln(aspect), solidity) seen at least SAME_LOOK_SEEN times before.
+        let returns = |i: usize| {
+            let after = i..i + W;
+            let (la1, col1) = (median(&la[after.clone()]), col(after.clone()));
+            let (asp1, sol1) = (median(&asp[after.clone()]), median(&sol[after]));
+            looks
+                .iter()
+                .take_while(|l| l.0 < run[i - W].frame)
+                .filter(|&&(_, la0, col0, asp0, sol0)| {
+                    (la0 - la1).abs() < SAME_LOOK[0]
+                        && dist3(col0, col1) < SAME_LOOK[1]
+                        && (asp0 - asp1).abs() < SAME_LOOK[2]
+                        && (sol0 - sol1).abs() < SAME_LOOK[3]
                 })
                 .count()
                 >= SAME_LOOK_SEEN
         };
-        // Step i returns to a look the track had before its window.
-        let returns = |i: usize| seen(look(i..i + W), run[i - W].frame..usize::MAX);
         // Every window step of the run, for the cues' typical step sizes.
         let all: Vec<[f64; 5]> = (W..=run.len() - W)
             .map(|i| {

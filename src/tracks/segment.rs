@@ -1481,12 +1481,12 @@ fn trailing_ghost(
     if (body.area as f64) < 0.5 * d.area {
         return Ok(None);
     }
-    let (rect, mask) = body.crop((d.rect.x, d.rect.y))?;
     // A trail extends the blob's box; inside it, cut pixels are gaps the cleaning filled.
-    let shrinks = rect.width < d.rect.width - 2 || rect.height < d.rect.height - 2;
+    let shrinks = body.x1 - body.x0 + 1 + 2 < w || body.y1 - body.y0 + 1 + 2 < h;
     if !shrinks {
         return Ok(None);
     }
+    let (rect, mask) = body.crop((d.rect.x, d.rect.y))?;
     let mut out = describe_look(bgr, motion, rect, mask, body.area as f64)?;
     out.faint = d.faint;
     // The trail and the crumbs it cut off leave the blob.
