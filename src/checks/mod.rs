@@ -185,12 +185,32 @@ pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool 
     })
 }
 
-/// True when another track starts or stops being seen between frames `f0` and `f1` right next to
-/// this track (`near`, its sightings over those frames): the blob split in two or two merged.
+/// Another track counts as crowding a sighting (or splitting from or merging with it) only when
+/// its blob is at least this share of the sighting's: a fragment or speck cannot change how a
+/// whole object looks, while a peer's blob merging in or splitting off can.
+const PEER_SHARE: f64 = 0.2;
+
+/// True when sighting `o`'s box overlaps the box of another track's sighting (not gone out of
+/// view) at least [`PEER_SHARE`] its size.
+fn crowded_by_peer(tracks: &[Track], id: u32, o: &Obs) -> bool {
+    let min_area = PEER_SHARE * o.area;
+    tracks.iter().filter(|t| t.id != id).any(|t| {
+        t.at(o.frame).is_some_and(|p| {
+            p.state != TrackState::Exited && p.area >= min_area && boxes_overlap(o.bbox, p.bbox)
+        })
+    })
+}
+
+/// True when another track, its blob at least [`PEER_SHARE`] of this one's, starts or stops being
+/// seen between frames `f0` and `f1` right next to this track (`near`, its sightings over those
+/// frames): the blob split in two or two merged.
 fn splits_or_merges(tracks: &[Track], id: u32, f0: usize, f1: usize, near: &[&Obs]) -> bool {
+    let min_area = PEER_SHARE * median(&near.iter().map(|o| o.area).collect::<Vec<_>>());
     let touches = |o: &Obs| {
-        near.iter()
-            .any(|p| boxes_overlap(o.bbox, grown(p.bbox, 0.25)))
+        o.area >= min_area
+            && near
+                .iter()
+                .any(|p| boxes_overlap(o.bbox, grown(p.bbox, 0.25)))
     };
     tracks.iter().filter(|t| t.id != id).any(|t| {
         let mut seen = t.visible();
@@ -322,7 +342,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         let noise = [jit(&la), col_jit, jit(&asp)];
         let crowded: Vec<bool> = run
             .iter()
-            .map(|o| overlaps_other(tracks, t.id, o.frame, o.bbox))
+            .map(|o| crowded_by_peer(tracks, t.id, o))
             .collect();
         let col = |r: std::ops::Range<usize>| -> [f64; 3] {
             [0, 1, 2].map(|c| {

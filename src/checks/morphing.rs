@@ -102,6 +102,30 @@ mod tests {
         assert_eq!(f[0].frame_start, 20);
     }
 
+    /// A speck tracked beside an object over its morph (frames 16 to 24, inside its box) does not
+    /// hide the morph; a peer blob of half the object's size there does (the change may be the two
+    /// blobs merging or splitting).
+    #[test]
+    fn a_speck_beside_an_object_does_not_hide_its_morph() {
+        let beside = |side: f64| {
+            let o = (16..25)
+                .map(|f| obs(f, 64.0 + 2.0 * f as f64, 118.0, side, [90.0, 90.0, 90.0]))
+                .collect();
+            track(2, o, EndReason::Lost)
+        };
+        let morph_raw = |other: Track| {
+            Morphing
+                .find(&[slide(Some(20)), other], &ctx(60), &Config::default())
+                .iter()
+                .filter(|f| f.track_id == 1)
+                .map(|f| f.raw)
+                .fold(0.0, f64::max)
+        };
+        let (speck, peer) = (morph_raw(beside(5.0)), morph_raw(beside(17.0)));
+        assert!(speck > 2.0, "with a speck beside it: {speck}");
+        assert!(peer < 0.3 * speck, "with a peer beside it: {peer}");
+    }
+
     /// A slow body first found only at its moving edge, then whole once its blob is grown over the
     /// part the plate held (frame 20 on): the size step is the segmenter finding the rest of the
     /// object, not a morph. The same step with no growth is one.
