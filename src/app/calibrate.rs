@@ -19,10 +19,13 @@ pub const FLOOR: f64 = 0.05;
 
 /// Smallest reference of `kind`. A bounce_gain raw value is the rebound's height gain (0.3 =
 /// 30% higher); apex heights of small bounces are a few px, so gains under 50% are not called
-/// beyond clean footage even when no clean clip happened to bounce.
+/// beyond clean footage even when no clean clip happened to bounce. A teleport raw value is the
+/// jump over 0.3 object sizes plus 4 times the track's step wobble; a jump under half that is not
+/// called beyond clean footage even when no clean clip happened to jump (a speck of a blurred
+/// background hopping between bright spots has a wobble as large as its size).
 pub fn floor(kind: &str) -> f64 {
     match kind {
-        "bounce_gain" => 0.5,
+        "bounce_gain" | "teleport" => 0.5,
         _ => FLOOR,
     }
 }

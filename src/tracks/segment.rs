@@ -1900,7 +1900,8 @@ fn completed_by_colour(
 pub const PLATE_SAMPLES: usize = 15;
 
 /// Per-pixel median of frames sampled across a video: the background wherever objects move
-/// more than their own size during the clip. None when the frames disagree with it too much
+/// more than their own size during the clip, and where an object rested in most of the frames,
+/// the background it left in the others ([`resting_places_cleared`]). None when the frames disagree with it too much
 /// (a moving camera), in which case the plate is learnt online instead.
 pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>> {
     if frames.len() < 5 {
@@ -1932,11 +1933,143 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
     if shares[shares.len() / 2] < 0.8 {
         return Ok(None);
     }
+    let med = resting_places_cleared(&data, med, size.width.max(1) as usize, agree);
     let med: Vec<f32> = med.into_iter().map(f32::from).collect();
     let m = Mat::from_slice(&med)?
         .reshape(3, size.height)?
         .try_clone()?;
     Ok(Some(m))
+}
+
+/// Samples that must agree on a look other than the median's for a pixel to have a second look.
+const SECOND_LOOK_SAMPLES: usize = 3;
+/// Half the side (px) of the window the background around a pixel is read from.
+const BACKGROUND_REACH: usize = 24;
+/// Pixels within this many px of one whose samples ever changed are not read as background.
+const BACKGROUND_CLEAR: usize = 3;
+/// A median at least this far (BGR distance) from the background around it holds an object.
+const HOLDS_OBJECT: f64 = 60.0;
+/// Resting places smaller than this share of the frame are left alone (a pixel speck, the shadow
+/// of a swinging bob).
+const MIN_RESTING_SHARE: f64 = 1.0 / 400.0;
+
+/// The median plate `med` of BGR frames `data` (rows of `width` px) with the places where an
+/// object rested in most frames set to the background those frames' others showed. A pixel's
+/// second look is the median of its samples away from the median (at least `agree` in a channel),
+/// when [`SECOND_LOOK_SAMPLES`] of them agree on it. Where the median holds an object (it is
+/// [`HOLDS_OBJECT`] from the background around it, read from pixels whose samples never changed)
+/// and the second look is at most half as far from that background, the pixel takes its second
+/// look; only 8-connected places of at least [`MIN_RESTING_SHARE`] of the frame do. A slow walker
+/// or a box that stood still for most of the clip is then found whole, without a ghost where it
+/// stood; a passing object (the median is the background) changes nothing.
+fn resting_places_cleared(data: &[&[u8]], mut med: Vec<u8>, width: usize, agree: u16) -> Vec<u8> {
+    let px = med.len() / 3;
+    let height = px / width;
+    let far = |s: &[u8], m: &[u8]| (0..3).any(|c| s[c].abs_diff(m[c]) as u16 >= agree);
+    let mut second: Vec<Option<[u8; 3]>> = vec![None; px];
+    let mut changed = vec![false; px];
+    for i in 0..px {
+        let m = &med[3 * i..3 * i + 3];
+        let others: Vec<&[u8]> = data
+            .iter()
+            .map(|d| &d[3 * i..3 * i + 3])
+            .filter(|s| far(s, m))
+            .collect();
+        changed[i] = !others.is_empty();
+        if others.len() < SECOND_LOOK_SAMPLES {
+            continue;
+        }
+        let look = [0, 1, 2].map(|c| {
+            let mut v: Vec<u8> = others.iter().map(|s| s[c]).collect();
+            v.sort_unstable();
+            v[v.len() / 2]
+        });
+        if others.iter().filter(|s| !far(s, &look)).count() >= SECOND_LOOK_SAMPLES {
+            second[i] = Some(look);
+        }
+    }
+    if second.iter().all(Option::is_none) {
+        return med;
+    }
+    // Background: pixels clear of any that changed (an object's always-covered core never
+    // changes, but it borders pixels the object left).
+    let within = |i: usize, reach: usize| {
+        let (x, y) = (i % width, i / width);
+        let (x0, y0) = (x.saturating_sub(reach), y.saturating_sub(reach));
+        let (x1, y1) = ((x + reach + 1).min(width), (y + reach + 1).min(height));
+        (x0, y0, x1, y1)
+    };
+    let steady: Vec<f64> = (0..px)
+        .map(|i| {
+            let (x0, y0, x1, y1) = within(i, BACKGROUND_CLEAR);
+            let clear = !(y0..y1).any(|y| (x0..x1).any(|x| changed[y * width + x]));
+            if clear {
+                1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    // Summed-area tables of the steady pixels and of their medians, for window means.
+    let table = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
+        let mut t = vec![0f64; (width + 1) * (height + 1)];
+        for y in 0..height {
+            let mut row = 0.0;
+            for x in 0..width {
+                row += f(y * width + x);
+                t[(y + 1) * (width + 1) + x + 1] = t[y * (width + 1) + x + 1] + row;
+            }
+        }
+        t
+    };
+    let weight = table(&|i| steady[i]);
+    let sums: Vec<Vec<f64>> = (0..3)
+        .map(|c| table(&|i| steady[i] * med[3 * i + c] as f64))
+        .collect();
+    let window_sum = |t: &[f64], i: usize| {
+        let (x0, y0, x1, y1) = within(i, BACKGROUND_REACH);
+        let w = width + 1;
+        t[y1 * w + x1] - t[y0 * w + x1] - t[y1 * w + x0] + t[y0 * w + x0]
+    };
+    let clears: Vec<Option<[u8; 3]>> = (0..px)
+        .map(|i| {
+            let look = second[i]?;
+            let n = window_sum(&weight, i);
+            if n < 1.0 {
+                return None;
+            }
+            let bg = [0, 1, 2].map(|c| window_sum(&sums[c], i) / n);
+            let dist2 = |p: &[u8]| (0..3).map(|c| (p[c] as f64 - bg[c]).powi(2)).sum::<f64>();
+            let (to_look, to_median) = (dist2(&look), dist2(&med[3 * i..3 * i + 3]));
+            (to_median > HOLDS_OBJECT * HOLDS_OBJECT && to_look < to_median / 4.0).then_some(look)
+        })
+        .collect();
+    let min_px = (MIN_RESTING_SHARE * px as f64).ceil() as usize;
+    let mut seen = vec![false; px];
+    for start in 0..px {
+        if seen[start] || clears[start].is_none() {
+            continue;
+        }
+        seen[start] = true;
+        let mut place = vec![start];
+        let mut k = 0;
+        while k < place.len() {
+            let (x0, y0, x1, y1) = within(place[k], 1);
+            k += 1;
+            for j in (y0..y1).flat_map(|y| (x0..x1).map(move |x| y * width + x)) {
+                if !seen[j] && clears[j].is_some() {
+                    seen[j] = true;
+                    place.push(j);
+                }
+            }
+        }
+        if place.len() >= min_px {
+            for &i in &place {
+                med[3 * i..3 * i + 3].copy_from_slice(&clears[i].expect("in the place"));
+            }
+        }
+    }
+    med
 }
 
 /// Per position `i < n`, the median (the element of rank len/2) of `data[k][i]` over the slices.
@@ -2401,6 +2534,56 @@ mod tests {
             }
             assert_eq!(moving, want_moving);
         }
+    }
+
+    /// A box rests at one place in 10 of 15 sampled frames and stands elsewhere in the others; a
+    /// speck rests beside it; a ball crosses the frame. The median holds the box and the speck
+    /// where they rested; the cleared plate shows the background where the box rested and changes
+    /// nothing else (the speck is too small to be an object's resting place).
+    #[test]
+    fn where_an_object_rested_most_of_the_clip_the_plate_shows_the_background() {
+        let (w, h) = (160usize, 120usize);
+        let bg = |x: usize, y: usize| [120 + 10 * ((x / 8 + y / 8) % 2) as u8, 90, 100];
+        let frames: Vec<Vec<u8>> = (0..15)
+            .map(|k| {
+                let mut f = vec![0u8; w * h * 3];
+                let bx = if k < 10 { 40 } else { 100 };
+                for y in 0..h {
+                    for x in 0..w {
+                        let mut c = bg(x, y);
+                        if (bx..bx + 20).contains(&x) && (50..70).contains(&y) {
+                            c = [30, 200, 40];
+                        }
+                        if k < 10 && (130..135).contains(&x) && (100..105).contains(&y) {
+                            c = [200, 200, 200];
+                        }
+                        if (10 * k..10 * k + 8).contains(&x) && (10..18).contains(&y) {
+                            c = [20, 20, 220];
+                        }
+                        f[3 * (y * w + x)..3 * (y * w + x) + 3].copy_from_slice(&c);
+                    }
+                }
+                f
+            })
+            .collect();
+        let data: Vec<&[u8]> = frames.iter().map(|f| f.as_slice()).collect();
+        let med = median_bytes(&data, w * h * 3);
+        let at = |m: &[u8], x: usize, y: usize| {
+            let i = 3 * (y * w + x);
+            [m[i], m[i + 1], m[i + 2]]
+        };
+        assert_eq!(at(&med, 50, 60), [30, 200, 40]);
+        assert_eq!(at(&med, 132, 102), [200, 200, 200]);
+        let cleared = resting_places_cleared(&data, med.clone(), w, 30);
+        assert_eq!(at(&cleared, 50, 60), bg(50, 60));
+        let changed: Vec<(usize, usize)> = (0..w * h)
+            .map(|i| (i % w, i / w))
+            .filter(|&(x, y)| at(&cleared, x, y) != at(&med, x, y))
+            .collect();
+        assert_eq!(changed.len(), 400);
+        assert!(changed
+            .iter()
+            .all(|&(x, y)| (40..60).contains(&x) && (50..70).contains(&y)));
     }
 
     /// The blocked median is the rank-len/2 element at every position, for odd and even counts.
