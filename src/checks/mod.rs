@@ -179,9 +179,16 @@ fn boxes_overlap(a: [f64; 4], b: [f64; 4]) -> bool {
 
 /// True when box `a` overlaps any other track's visible box at frame `f`.
 pub fn overlaps_other(tracks: &[Track], id: u32, f: usize, a: [f64; 4]) -> bool {
+    overlaps_other_of_size(tracks, id, f, a, 0.0)
+}
+
+/// True when box `a` overlaps the box of another track's sighting at frame `f` (not gone out of
+/// view) whose blob has at least `min_area` px.
+fn overlaps_other_of_size(tracks: &[Track], id: u32, f: usize, a: [f64; 4], min_area: f64) -> bool {
     tracks.iter().filter(|t| t.id != id).any(|t| {
-        t.at(f)
-            .is_some_and(|o| o.state != TrackState::Exited && boxes_overlap(a, o.bbox))
+        t.at(f).is_some_and(|o| {
+            o.state != TrackState::Exited && o.area >= min_area && boxes_overlap(a, o.bbox)
+        })
     })
 }
 
@@ -193,12 +200,7 @@ const PEER_SHARE: f64 = 0.2;
 /// True when sighting `o`'s box overlaps the box of another track's sighting (not gone out of
 /// view) at least [`PEER_SHARE`] its size.
 fn crowded_by_peer(tracks: &[Track], id: u32, o: &Obs) -> bool {
-    let min_area = PEER_SHARE * o.area;
-    tracks.iter().filter(|t| t.id != id).any(|t| {
-        t.at(o.frame).is_some_and(|p| {
-            p.state != TrackState::Exited && p.area >= min_area && boxes_overlap(o.bbox, p.bbox)
-        })
-    })
+    overlaps_other_of_size(tracks, id, o.frame, o.bbox, PEER_SHARE * o.area)
 }
 
 /// True when another track, its blob at least [`PEER_SHARE`] of this one's, starts or stops being

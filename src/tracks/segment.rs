@@ -1901,8 +1901,8 @@ pub const PLATE_SAMPLES: usize = 15;
 
 /// Per-pixel median of frames sampled across a video: the background wherever objects move
 /// more than their own size during the clip, and where an object rested in most of the frames,
-/// the background it left in the others ([`resting_places_cleared`]). None when the frames disagree with it too much
-/// (a moving camera), in which case the plate is learnt online instead.
+/// the background it left in the others ([`resting_places_cleared`]). None when the frames
+/// disagree with it too much (a moving camera), in which case the plate is learnt online instead.
 pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>> {
     if frames.len() < 5 {
         return Ok(None);
@@ -1991,26 +1991,14 @@ fn resting_places_cleared(data: &[&[u8]], mut med: Vec<u8>, width: usize, agree:
     if second.iter().all(Option::is_none) {
         return med;
     }
-    // Background: pixels clear of any that changed (an object's always-covered core never
-    // changes, but it borders pixels the object left).
+    // The window of `reach` px about pixel i, clipped to the frame: x0, y0, x1, y1 (ends out).
     let within = |i: usize, reach: usize| {
         let (x, y) = (i % width, i / width);
         let (x0, y0) = (x.saturating_sub(reach), y.saturating_sub(reach));
         let (x1, y1) = ((x + reach + 1).min(width), (y + reach + 1).min(height));
         (x0, y0, x1, y1)
     };
-    let steady: Vec<f64> = (0..px)
-        .map(|i| {
-            let (x0, y0, x1, y1) = within(i, BACKGROUND_CLEAR);
-            let clear = !(y0..y1).any(|y| (x0..x1).any(|x| changed[y * width + x]));
-            if clear {
-                1.0
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    // Summed-area tables of the steady pixels and of their medians, for window means.
+    // Summed-area tables, for window sums.
     let table = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
         let mut t = vec![0f64; (width + 1) * (height + 1)];
         for y in 0..height {
@@ -2022,23 +2010,30 @@ fn resting_places_cleared(data: &[&[u8]], mut med: Vec<u8>, width: usize, agree:
         }
         t
     };
+    let window_sum = |t: &[f64], i: usize, reach: usize| {
+        let (x0, y0, x1, y1) = within(i, reach);
+        let w = width + 1;
+        t[y1 * w + x1] - t[y0 * w + x1] - t[y1 * w + x0] + t[y0 * w + x0]
+    };
+    // Background: pixels clear of any that changed (an object's always-covered core never
+    // changes, but it borders pixels the object left).
+    let changes = table(&|i| f64::from(u8::from(changed[i])));
+    let steady: Vec<f64> = (0..px)
+        .map(|i| f64::from(u8::from(window_sum(&changes, i, BACKGROUND_CLEAR) == 0.0)))
+        .collect();
+    // The steady pixels and their medians, for the background's mean about each pixel.
     let weight = table(&|i| steady[i]);
     let sums: Vec<Vec<f64>> = (0..3)
         .map(|c| table(&|i| steady[i] * med[3 * i + c] as f64))
         .collect();
-    let window_sum = |t: &[f64], i: usize| {
-        let (x0, y0, x1, y1) = within(i, BACKGROUND_REACH);
-        let w = width + 1;
-        t[y1 * w + x1] - t[y0 * w + x1] - t[y1 * w + x0] + t[y0 * w + x0]
-    };
     let clears: Vec<Option<[u8; 3]>> = (0..px)
         .map(|i| {
             let look = second[i]?;
-            let n = window_sum(&weight, i);
+            let n = window_sum(&weight, i, BACKGROUND_REACH);
             if n < 1.0 {
                 return None;
             }
-            let bg = [0, 1, 2].map(|c| window_sum(&sums[c], i) / n);
+            let bg = [0, 1, 2].map(|c| window_sum(&sums[c], i, BACKGROUND_REACH) / n);
             let dist2 = |p: &[u8]| (0..3).map(|c| (p[c] as f64 - bg[c]).powi(2)).sum::<f64>();
             let (to_look, to_median) = (dist2(&look), dist2(&med[3 * i..3 * i + 3]));
             (to_median > HOLDS_OBJECT * HOLDS_OBJECT && to_look < to_median / 4.0).then_some(look)
