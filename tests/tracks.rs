@@ -2,13 +2,19 @@
 
 mod common;
 use common::*;
-use physlint::results::TrackRow;
+use physlint::results::{EventRow, TrackRow};
 use physlint::synth::ObjectRow;
 use std::collections::BTreeSet;
 
 /// Renders the `names` clips of the default synth suite (`clip_NNNN_...`: clip NNNN) and scans
 /// them: their object truth and track rows.
 fn suite_tracks(names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>) {
+    let (truth, tracks, _) = suite_scan(names);
+    (truth, tracks)
+}
+
+/// [`suite_tracks`] with the events too.
+fn suite_scan(names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>, Vec<EventRow>) {
     let d = tempfile::tempdir().unwrap();
     let clips = d.path().join("clips");
     let suite = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synth_suite.json");
@@ -46,7 +52,11 @@ fn suite_tracks(names: &[&str]) -> (Vec<ObjectRow>, Vec<TrackRow>) {
         .into_iter()
         .filter(|o| names.contains(&o.clip.as_str()))
         .collect();
-    (truth, read(&out.join("tracks.csv")))
+    (
+        truth,
+        read(&out.join("tracks.csv")),
+        read(&out.join("events.csv")),
+    )
 }
 
 /// IoU of a truth box and a track box.
@@ -132,6 +142,40 @@ fn a_walker_coming_out_onto_an_object_of_another_colour_keeps_its_id() {
     let r = physlint::eval::tracking::evaluate(&truth, &tracks, &occluder);
     assert!(r.occlusions >= 1, "{r:?}");
     assert_eq!(r.occlusion_id_kept, 1.0, "{r:?}");
+}
+
+/// In the default suite's clip 214 a slow dog, found only in part (the plate held the rest),
+/// turns from red to blue at frame 21: the whole dog then stands out, and its blob covers the
+/// part the track followed. The track keeps the dog (the same track on it before and after, not
+/// lost), and the colour step is reported as a morph there.
+#[test]
+fn a_slow_body_changing_colour_in_place_keeps_its_track_and_is_a_morph() {
+    let name = "clip_0214_morph.mp4";
+    let (truth, tracks, events) = suite_scan(&[name]);
+    let id_on = |frame: usize| {
+        let o = truth
+            .iter()
+            .find(|o| o.object_id == 1 && o.frame == frame)
+            .expect("dog in view");
+        tracks
+            .iter()
+            .filter(|t| t.frame == frame && t.state == "visible")
+            .map(|t| (box_iou(o, t), t.track_id))
+            .filter(|(iou, _)| *iou >= 0.3)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, id)| id)
+    };
+    let before = id_on(19);
+    assert!(before.is_some());
+    for f in 22..=26 {
+        assert_eq!(id_on(f), before, "frame {f}");
+    }
+    assert!(
+        events.iter().any(|e| e.family == "morphing"
+            && Some(e.track_id) == before
+            && (18..=24).contains(&e.frame_start)),
+        "{events:?}"
+    );
 }
 
 /// Objects in view from the first frame are tracked from it, though segmentation finds them a

@@ -242,13 +242,15 @@ pub struct Step {
     pub d_ext: f64,
     /// Change of the solidity (mask area / hull area).
     pub d_solidity: f64,
+    /// Change of the fill (mask area / box area).
+    pub d_fill: f64,
     /// 1 when most of the change happens between frame − 1 and frame + 1, less when it is
     /// gradual (the largest over area, colour and aspect).
     pub abrupt: f64,
-    /// Area, colour, aspect and solidity steps, each over the run's typical step of that cue and
-    /// weighted by its own abruptness: how far this step stands out from the track's usual
-    /// variation.
-    pub rel: [f64; 4],
+    /// Area, colour (the part no merge or split explains, see [`unmixed_colour_change`]),
+    /// aspect, solidity and fill steps, each over the run's typical step of that cue and weighted
+    /// by its own abruptness: how far this step stands out from the track's usual variation.
+    pub rel: [f64; 5],
     /// The track has limbs (median protrusions ≥ 1).
     pub articulated: bool,
     /// The run's own frame-to-frame noise of ln(area), colour and ln(aspect) (medians).
@@ -259,11 +261,42 @@ pub struct Step {
     /// The look after the step (size, colour, aspect and solidity together) is one the track had
     /// before it: the blob returning to the object after a merge, a trail or a wrong match.
     pub returns: bool,
+    /// The look before the step (size, colour, aspect and solidity together) comes back after
+    /// it: the track keeps going through both looks, as a walker's outline does over its gait.
+    pub recurs: bool,
+}
+
+/// How a blob looks: size, colour and shape.
+#[derive(Debug, Clone, Copy)]
+struct Look {
+    /// ln(area / zoom²).
+    ln_area: f64,
+    /// Mean BGR colour.
+    colour: [f64; 3],
+    /// ln(box width / height).
+    ln_aspect: f64,
+    /// Mask area / hull area.
+    solidity: f64,
+    /// Mask area / box area (a disc fills 0.79 of its box, an upright block all of it).
+    fill: f64,
+}
+
+impl Look {
+    /// Close enough on every cue (see [`SAME_LOOK`]) to be the same look.
+    fn same_as(&self, o: &Look) -> bool {
+        (self.ln_area - o.ln_area).abs() < SAME_LOOK[0]
+            && dist3(self.colour, o.colour) < SAME_LOOK[1]
+            && (self.ln_aspect - o.ln_aspect).abs() < SAME_LOOK[2]
+            && (self.solidity - o.solidity).abs() < SAME_LOOK[3]
+            && (self.fill - o.fill).abs() < SAME_LOOK[4]
+    }
 }
 
 /// How close a sighting's look must be to the look on one side of a step to count as that look:
-/// ln(area), BGR distance, ln(aspect), solidity.
-const SAME_LOOK: [f64; 4] = [0.12, 20.0, 0.12, 0.08];
+/// ln(area), BGR distance, ln(aspect), solidity, fill.
+const SAME_LOOK: [f64; 5] = [0.12, 20.0, 0.12, 0.08, FILL_SAME];
+/// See [`SAME_LOOK`].
+const FILL_SAME: f64 = 0.08;
 /// Sightings with that look needed.
 const SAME_LOOK_SEEN: usize = 2;
 
@@ -314,10 +347,20 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
     let zoom = |o: &Obs| ctx.zoom.get(o.frame).copied().unwrap_or(1.0).max(1e-3);
     let ln_area = |o: &Obs| (o.area.max(1.0) / zoom(o).powi(2)).ln();
     let ln_aspect = |o: &Obs| (o.bbox[2].max(1.0) / o.bbox[3].max(1.0)).ln();
-    // Every visible sighting's look: frame, ln(area), colour, ln(aspect), solidity.
-    let looks: Vec<(usize, f64, [f64; 3], f64, f64)> = t
+    let fill_of = |o: &Obs| o.area / (o.bbox[2] * o.bbox[3]).max(1.0);
+    // Every visible sighting's look, with its frame.
+    let looks: Vec<(usize, Look)> = t
         .visible()
-        .map(|o| (o.frame, ln_area(o), o.colour, ln_aspect(o), o.solidity))
+        .map(|o| {
+            let look = Look {
+                ln_area: ln_area(o),
+                colour: o.colour,
+                ln_aspect: ln_aspect(o),
+                solidity: o.solidity,
+                fill: fill_of(o),
+            };
+            (o.frame, look)
+        })
         .collect();
     let mut out = Vec::new();
     for run in visible_runs(t, ctx) {
@@ -328,6 +371,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         let asp: Vec<f64> = run.iter().map(|o| ln_aspect(o)).collect();
         let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
         let sol: Vec<f64> = run.iter().map(|o| o.solidity).collect();
+        let fill: Vec<f64> = run.iter().map(|o| fill_of(o)).collect();
         let articulated = median(&ext) >= 1.0;
         let jit = |v: &[f64]| {
             median(
@@ -357,26 +401,27 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             })
         };
         let step = |v: &[f64], i: usize| median(&v[i..i + W]) - median(&v[i - W..i]);
-        // Step i returns to a look the track had before its window: the look after it (medians
-        // of ln(area), colour, ln(aspect), solidity) seen at least SAME_LOOK_SEEN times before.
-        let returns = |i: usize| {
-            let after = i..i + W;
-            let (la1, col1) = (median(&la[after.clone()]), col(after.clone()));
-            let (asp1, sol1) = (median(&asp[after.clone()]), median(&sol[after]));
+        // The look over a window of the run: medians of each cue.
+        let look_over = |r: std::ops::Range<usize>| Look {
+            ln_area: median(&la[r.clone()]),
+            colour: col(r.clone()),
+            ln_aspect: median(&asp[r.clone()]),
+            solidity: median(&sol[r.clone()]),
+            fill: median(&fill[r]),
+        };
+        let seen = |look: &Look, frames: &dyn Fn(usize) -> bool| {
             looks
                 .iter()
-                .take_while(|l| l.0 < run[i - W].frame)
-                .filter(|&&(_, la0, col0, asp0, sol0)| {
-                    (la0 - la1).abs() < SAME_LOOK[0]
-                        && dist3(col0, col1) < SAME_LOOK[1]
-                        && (asp0 - asp1).abs() < SAME_LOOK[2]
-                        && (sol0 - sol1).abs() < SAME_LOOK[3]
-                })
+                .filter(|(f, l)| frames(*f) && l.same_as(look))
                 .count()
                 >= SAME_LOOK_SEEN
         };
+        // Step i returns to a look the track had before its window.
+        let returns = |i: usize| seen(&look_over(i..i + W), &|f| f < run[i - W].frame);
+        // The look before step i is seen again after its window.
+        let recurs = |i: usize| seen(&look_over(i - W..i), &|f| f > run[i + W - 1].frame);
         // Every window step of the run, for the cues' typical step sizes.
-        let all: Vec<[f64; 5]> = (W..=run.len() - W)
+        let all: Vec<[f64; 6]> = (W..=run.len() - W)
             .map(|i| {
                 [
                     step(&la, i),
@@ -384,11 +429,12 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                     step(&asp, i),
                     step(&ext, i),
                     step(&sol, i),
+                    step(&fill, i),
                 ]
             })
             .collect();
-        let typical: [f64; 4] =
-            [0, 1, 2, 4].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
+        let typical: [f64; 5] =
+            [0, 1, 2, 4, 5].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
         for i in W..=run.len() - W {
             // Near the frame edge a shrinking box is the object leaving, not morphing.
             let near_edge = run[i - W..i + W].iter().any(|o| near_edge(o, ctx));
@@ -415,7 +461,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             {
                 continue;
             }
-            let [d_area, d_colour, d_aspect, d_ext, d_solidity] = all[i - W];
+            let [d_area, d_colour, d_aspect, d_ext, d_solidity, d_fill] = all[i - W];
             // Share of the change made across the two frames around the step (a ramp over 3
             // frames still counts as abrupt; a gradual drift does not).
             let share = |v: &[f64], total: f64| {
@@ -436,12 +482,16 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 sharp(colour_share),
                 sharp(share(&asp, d_aspect)),
                 sharp(share(&sol, d_solidity)),
+                sharp(share(&fill, d_fill)),
             ];
+            // The colour step a merge or split cannot explain.
+            let unmixed = unmixed_colour_change(col(i - W..i), col(i..i + W), d_area.exp());
             let rel = [
                 d_area.abs() / (typical[0] + 0.08) * abrupt[0],
-                d_colour / (typical[1] + 15.0) * abrupt[1],
+                unmixed / (typical[1] + 15.0) * abrupt[1],
                 d_aspect.abs() / (typical[2] + 0.08) * abrupt[2],
                 d_solidity.abs() / (typical[3] + 0.06) * abrupt[3],
+                d_fill.abs() / (typical[4] + FILL_SAME) * abrupt[4],
             ];
             out.push(Step {
                 frame: run[i].frame,
@@ -451,16 +501,44 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 d_aspect,
                 d_ext,
                 d_solidity,
+                d_fill,
                 abrupt: abrupt[..3].iter().copied().fold(0.0, f64::max),
                 rel,
                 articulated,
                 noise,
                 occlusion_like: occlusion_like(&run, i, d_area),
                 returns: returns(i),
+                recurs: recurs(i),
             });
         }
     }
     out
+}
+
+/// How far a blob's colour moved beyond what gaining or shedding pixels explains: the blob went
+/// from mean colour `before` to `after` while its area grew `ratio` times. Growing, the old
+/// pixels (mean `before`) and the added ones (any colour in 0..=255) must average to `after`;
+/// shrinking, the kept pixels (mean `after`) and the shed ones must average to `before`. The
+/// result is how far the kept or old pixels' own colour must have changed (BGR distance): the
+/// whole colour step when the size holds, 0 when a merge or split explains it.
+pub(crate) fn unmixed_colour_change(before: [f64; 3], after: [f64; 3], ratio: f64) -> f64 {
+    // Kept pixels' colour `kept` seen in a blob `q` times their count averaging to `whole`: the
+    // kept colour lies in [q·whole − 255·(q − 1), q·whole].
+    let beyond = |kept: f64, whole: f64, q: f64| {
+        let (lo, hi) = (q * whole - 255.0 * (q - 1.0), q * whole);
+        (lo - kept).max(kept - hi).max(0.0)
+    };
+    let r = ratio.max(1e-6);
+    let d: Vec<f64> = (0..3)
+        .map(|c| {
+            if r >= 1.0 {
+                beyond(before[c], after[c], r)
+            } else {
+                beyond(after[c], before[c], 1.0 / r)
+            }
+        })
+        .collect();
+    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
 }
 
 /// Euclidean distance of two colours.
@@ -471,6 +549,22 @@ pub(crate) fn dist3(a: [f64; 3], b: [f64; 3]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::testkit::ctx;
+
+    /// A colour step at a steady size is all unexplained; a blob halving while its colour moves
+    /// towards another colour (a merge parting) explains it; the same move while growing by a
+    /// few per cent does not.
+    #[test]
+    fn colour_steps_are_discounted_by_what_merging_or_parting_explains() {
+        use super::unmixed_colour_change as unmixed;
+        let (blue, red) = ([200.0, 40.0, 40.0], [40.0, 40.0, 200.0]);
+        let step = super::dist3(blue, red);
+        assert!((unmixed(blue, red, 1.0) - step).abs() < 1e-9);
+        // A blue and a red blob of the same size as one (mean 120, 40, 120), then the red alone.
+        let mixed = [120.0, 40.0, 120.0];
+        assert_eq!(unmixed(mixed, red, 0.5), 0.0);
+        assert_eq!(unmixed(red, mixed, 2.0), 0.0);
+        assert!(unmixed(mixed, red, 1.05) > 0.8 * super::dist3(mixed, red));
+    }
 
     #[test]
     fn scene_heights_undo_the_cameras_tilt_and_zoom() {

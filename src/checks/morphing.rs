@@ -1,5 +1,9 @@
 //! Morphing: abrupt, lasting steps in a track's size (zoom-corrected), colour, aspect or shape
-//! (solidity: a four-legged body melting into a disc) that its motion does not explain.
+//! (solidity: a four-legged body melting into a disc; fill: a block turning into a disc) that its
+//! motion does not explain. A step to a look the track had before, or from a look it comes back
+//! to, is the track's usual variation (a walker's gait); beside a still edge (sliding behind
+//! something) only the colour step counts, and only the part of it that no merge or split
+//! explains.
 
 use super::{steps, Check, Context, Finding, Step};
 use crate::config::Config;
@@ -37,8 +41,17 @@ impl Check for Morphing {
             };
             let best = cands
                 .iter()
-                .filter(|st| !st.occlusion_like && !st.returns && !sheds_birth_ghost(st))
-                .map(|st| (st.rel.into_iter().fold(0.0, f64::max), st))
+                .filter(|st| !st.returns && !st.recurs && !sheds_birth_ghost(st))
+                // Sliding behind something explains a change of size and shape, not of colour.
+                .map(|st| {
+                    let raw = if st.occlusion_like {
+                        st.rel[1]
+                    } else {
+                        st.rel.into_iter().fold(0.0, f64::max)
+                    };
+                    (raw, st)
+                })
+                .filter(|(raw, _)| *raw > 0.0)
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((raw, st)) = best {
                 out.push(Finding {
@@ -50,7 +63,7 @@ impl Check for Morphing {
                     bbox: st.bbox,
                     raw,
                     score: 0.0,
-                    detail: format!("track {} changes at frame {}: size ×{:.2}, colour shift {:.0}, aspect ×{:.2}, solidity {:+.2}, unexplained by its motion or the camera", t.id, st.frame, st.d_area.exp(), st.d_colour, st.d_aspect.exp(), st.d_solidity),
+                    detail: format!("track {} changes at frame {}: size ×{:.2}, colour shift {:.0}, aspect ×{:.2}, solidity {:+.2}, fill {:+.2}, unexplained by its motion or the camera", t.id, st.frame, st.d_area.exp(), st.d_colour, st.d_aspect.exp(), st.d_solidity, st.d_fill),
                 });
             }
         }
@@ -227,6 +240,87 @@ mod tests {
             leapt < 0.3 * in_place,
             "leapt {leapt} vs in place {in_place}"
         );
+    }
+
+    /// A block (side 30, filling its box) turning into a disc of the same area at frame 20: its
+    /// box grows to the disc's (34 px) and the fill falls from 1 to 0.79; size, colour, aspect and
+    /// solidity hold. A morph, scored on the fill; the same body staying a block is not.
+    #[test]
+    fn a_block_turning_into_a_disc_is_a_morph() {
+        let mk = |turns: bool| {
+            let o = (0..40)
+                .map(|f| {
+                    let mut ob = obs(f, 60.0 + 2.0 * f as f64, 120.0, 30.0, [40.0, 40.0, 200.0]);
+                    if turns && f >= 20 {
+                        let side = 30.0 / (std::f64::consts::PI / 4.0).sqrt();
+                        ob.bbox = [ob.cx - side / 2.0, ob.cy - side / 2.0, side, side];
+                    }
+                    ob.area += if f % 2 == 0 { 4.0 } else { 0.0 };
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (turned, block) = (raw(mk(true)), raw(mk(false)));
+        assert!(turned > 2.0, "block to disc scored {turned}");
+        assert!(block < 0.3 * turned, "steady block {block} vs {turned}");
+    }
+
+    /// A body whose outline snaps between two looks (box 40 x 40 and 64 x 40, as legs close and
+    /// spread) every 10 frames from frame 20: the first snap is to a look never seen before, but
+    /// the look it left comes back, so no step is a morph. The same first snap kept for good is
+    /// one.
+    #[test]
+    fn a_look_the_track_keeps_coming_back_to_is_not_a_morph() {
+        let mk = |periodic: bool| {
+            let o = (0..60)
+                .map(|f| {
+                    let wide = f >= 20 && (!periodic || (f - 20) / 10 % 2 == 0);
+                    let w = if wide { 64.0 } else { 40.0 } + if f % 2 == 0 { 0.5 } else { 0.0 };
+                    let mut ob = obs(f, 60.0 + 1.5 * f as f64, 120.0, 40.0, [40.0, 40.0, 200.0]);
+                    ob.bbox = [ob.cx - w / 2.0, 100.0, w, 40.0];
+                    ob.area = 0.6 * w * 40.0;
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (periodic, kept) = (raw(mk(true)), raw(mk(false)));
+        assert!(kept > 2.0, "a lasting snap scored {kept}");
+        assert!(
+            periodic < 0.3 * kept,
+            "snaps back and forth scored {periodic}"
+        );
+    }
+
+    /// An object sliding out from behind a still occluder (its box's left side stays at x = 100)
+    /// and growing as it comes out: at frame 20 its colour flips from blue to red. The size step
+    /// is the occluder's doing, the colour step is not: a morph. Without the flip, none.
+    #[test]
+    fn a_colour_change_while_sliding_out_from_behind_something_is_a_morph() {
+        let mk = |flips: bool| {
+            let o = (0..32)
+                .map(|f| {
+                    let x1 = 104.0 + 3.0 * f as f64;
+                    let colour = if flips && f >= 20 {
+                        [40.0, 40.0, 200.0]
+                    } else {
+                        [200.0, 40.0, 40.0]
+                    };
+                    let mut ob = obs(f, (100.0 + x1) / 2.0, 120.0, 30.0, colour);
+                    ob.bbox = [100.0, 105.0, x1 - 100.0, 30.0];
+                    ob.area = (x1 - 100.0) * 30.0;
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (flipped, plain) = (raw(mk(true)), raw(mk(false)));
+        assert!(
+            flipped > 2.0,
+            "colour flip behind an occluder scored {flipped}"
+        );
+        assert!(plain < 0.5, "sliding out scored {plain}");
     }
 
     /// A grey square (side 30) sliding right at 4 px/frame behind a still occluder whose left

@@ -810,8 +810,12 @@ impl Tracker {
             let cd = colour_dist(o.colour, d.colour);
             let db = d.bbox();
             // A colour change breaks the link unless the blob sits squarely where the object
-            // was going (then it is the same object changing colour: a morph to report).
-            if dist > gate || (cd > self.cfg.track_max_colour && iou(pb, db) < 0.5) {
+            // was going, or covers that place and is at most 2.5 times the blob before (a slow
+            // body followed in part: changing colour, all of it stands out from the plate). Then
+            // it is the same object changing colour: a morph to report.
+            let in_place = iou(pb, db) >= 0.5
+                || (intersection(pb, db) >= 0.8 * pb[2] * pb[3] && d.area <= 2.5 * o.area);
+            if dist > gate || (cd > self.cfg.track_max_colour && !in_place) {
                 return 0;
             }
             if remnant(i, d) {
