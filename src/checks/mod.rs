@@ -244,6 +244,12 @@ pub struct Step {
     pub d_solidity: f64,
     /// Change of the fill (mask area / box area).
     pub d_fill: f64,
+    /// Change of ln(box height).
+    pub d_height: f64,
+    /// Change of ln(box height) over the run's typical step of it, weighted by its abruptness: a
+    /// part sticking out above or below a body whose height a gait barely changes (the feet stay
+    /// on the ground, the head on top), or such a part gone.
+    pub rel_height: f64,
     /// 1 when most of the change happens between frame − 1 and frame + 1, less when it is
     /// gradual (the largest over area, colour and aspect).
     pub abrupt: f64,
@@ -297,6 +303,8 @@ impl Look {
 const SAME_LOOK: [f64; 5] = [0.12, 20.0, 0.12, 0.08, FILL_SAME];
 /// See [`SAME_LOOK`].
 const FILL_SAME: f64 = 0.08;
+/// A step of ln(box height) this small is within any track's variation.
+const HEIGHT_SAME: f64 = 0.05;
 /// Sightings with that look needed.
 const SAME_LOOK_SEEN: usize = 2;
 
@@ -372,6 +380,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         let ext: Vec<f64> = run.iter().map(|o| o.extremities as f64).collect();
         let sol: Vec<f64> = run.iter().map(|o| o.solidity).collect();
         let fill: Vec<f64> = run.iter().map(|o| fill_of(o)).collect();
+        let ln_h: Vec<f64> = run.iter().map(|o| o.bbox[3].max(1.0).ln()).collect();
         let articulated = median(&ext) >= 1.0;
         let jit = |v: &[f64]| {
             median(
@@ -421,7 +430,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
         // The look before step i is seen again after its window.
         let recurs = |i: usize| seen(&look_over(i - W..i), &|f| f > run[i + W - 1].frame);
         // Every window step of the run, for the cues' typical step sizes.
-        let all: Vec<[f64; 6]> = (W..=run.len() - W)
+        let all: Vec<[f64; 7]> = (W..=run.len() - W)
             .map(|i| {
                 [
                     step(&la, i),
@@ -430,11 +439,12 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                     step(&ext, i),
                     step(&sol, i),
                     step(&fill, i),
+                    step(&ln_h, i),
                 ]
             })
             .collect();
-        let typical: [f64; 5] =
-            [0, 1, 2, 4, 5].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
+        let typical: [f64; 6] =
+            [0, 1, 2, 4, 5, 6].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
         for i in W..=run.len() - W {
             // Near the frame edge a shrinking box is the object leaving, not morphing.
             let near_edge = run[i - W..i + W].iter().any(|o| near_edge(o, ctx));
@@ -461,7 +471,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             {
                 continue;
             }
-            let [d_area, d_colour, d_aspect, d_ext, d_solidity, d_fill] = all[i - W];
+            let [d_area, d_colour, d_aspect, d_ext, d_solidity, d_fill, d_height] = all[i - W];
             // Share of the change made across the two frames around the step (a ramp over 3
             // frames still counts as abrupt; a gradual drift does not).
             let share = |v: &[f64], total: f64| {
@@ -502,6 +512,9 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 d_ext,
                 d_solidity,
                 d_fill,
+                d_height,
+                rel_height: d_height.abs() / (typical[5] + HEIGHT_SAME)
+                    * sharp(share(&ln_h, d_height)),
                 abrupt: abrupt[..3].iter().copied().fold(0.0, f64::max),
                 rel,
                 articulated,
