@@ -542,16 +542,14 @@ pub(crate) fn unmixed_colour_change(before: [f64; 3], after: [f64; 3], ratio: f6
         (lo - kept).max(kept - hi).max(0.0)
     };
     let r = ratio.max(1e-6);
-    let d: Vec<f64> = (0..3)
-        .map(|c| {
-            if r >= 1.0 {
-                beyond(before[c], after[c], r)
-            } else {
-                beyond(after[c], before[c], 1.0 / r)
-            }
-        })
-        .collect();
-    (d[0] * d[0] + d[1] * d[1] + d[2] * d[2]).sqrt()
+    let moved = [0, 1, 2].map(|c| {
+        if r >= 1.0 {
+            beyond(before[c], after[c], r)
+        } else {
+            beyond(after[c], before[c], 1.0 / r)
+        }
+    });
+    dist3(moved, [0.0; 3])
 }
 
 /// Euclidean distance of two colours.
