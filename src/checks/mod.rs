@@ -443,8 +443,10 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 ]
             })
             .collect();
-        let typical: [f64; 6] =
-            [0, 1, 2, 4, 5, 6].map(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
+        // Each cue's typical step over the run (protrusions' is not used).
+        let typical: [f64; 7] =
+            std::array::from_fn(|k| median(&all.iter().map(|d| d[k].abs()).collect::<Vec<_>>()));
+        let [t_area, t_colour, t_aspect, _, t_solidity, t_fill, t_height] = typical;
         for i in W..=run.len() - W {
             // Near the frame edge a shrinking box is the object leaving, not morphing.
             let near_edge = run[i - W..i + W].iter().any(|o| near_edge(o, ctx));
@@ -497,11 +499,11 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             // The colour step a merge or split cannot explain.
             let unmixed = unmixed_colour_change(col(i - W..i), col(i..i + W), d_area.exp());
             let rel = [
-                d_area.abs() / (typical[0] + 0.08) * abrupt[0],
-                unmixed / (typical[1] + 15.0) * abrupt[1],
-                d_aspect.abs() / (typical[2] + 0.08) * abrupt[2],
-                d_solidity.abs() / (typical[3] + 0.06) * abrupt[3],
-                d_fill.abs() / (typical[4] + FILL_SAME) * abrupt[4],
+                d_area.abs() / (t_area + 0.08) * abrupt[0],
+                unmixed / (t_colour + 15.0) * abrupt[1],
+                d_aspect.abs() / (t_aspect + 0.08) * abrupt[2],
+                d_solidity.abs() / (t_solidity + 0.06) * abrupt[3],
+                d_fill.abs() / (t_fill + FILL_SAME) * abrupt[4],
             ];
             out.push(Step {
                 frame: run[i].frame,
@@ -513,7 +515,7 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 d_solidity,
                 d_fill,
                 d_height,
-                rel_height: d_height.abs() / (typical[5] + HEIGHT_SAME)
+                rel_height: d_height.abs() / (t_height + HEIGHT_SAME)
                     * sharp(share(&ln_h, d_height)),
                 abrupt: abrupt[..3].iter().copied().fold(0.0, f64::max),
                 rel,
