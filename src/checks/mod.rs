@@ -264,11 +264,11 @@ pub struct Step {
     /// The size change looks like the object sliding behind (or out from behind) something
     /// still: one side of its box stays put while the object moves towards (or away from) it.
     pub occlusion_like: bool,
-    /// The look after the step (size, colour, aspect and solidity together) is one the track had
-    /// before it: the blob returning to the object after a merge, a trail or a wrong match.
+    /// The look after the step (size, colour, aspect, solidity and fill together) is one the
+    /// track had before it: the blob returning to the object after a merge, a trail or a wrong match.
     pub returns: bool,
-    /// The look before the step (size, colour, aspect and solidity together) comes back after
-    /// it: the track keeps going through both looks, as a walker's outline does over its gait.
+    /// The look before the step (size, colour, aspect, solidity and fill together) comes back
+    /// after it: the track keeps going through both looks, as a walker's outline does over its gait.
     pub recurs: bool,
 }
 
@@ -418,6 +418,8 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             solidity: median(&sol[r.clone()]),
             fill: median(&fill[r]),
         };
+        // The look over each window of W sightings, by its first sighting.
+        let window: Vec<Look> = (0..=run.len() - W).map(|j| look_over(j..j + W)).collect();
         let seen = |look: &Look, frames: &dyn Fn(usize) -> bool| {
             looks
                 .iter()
@@ -426,15 +428,15 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 >= SAME_LOOK_SEEN
         };
         // Step i returns to a look the track had before its window.
-        let returns = |i: usize| seen(&look_over(i..i + W), &|f| f < run[i - W].frame);
+        let returns = |i: usize| seen(&window[i], &|f| f < run[i - W].frame);
         // The look before step i is seen again after its window.
-        let recurs = |i: usize| seen(&look_over(i - W..i), &|f| f > run[i + W - 1].frame);
+        let recurs = |i: usize| seen(&window[i - W], &|f| f > run[i + W - 1].frame);
         // Every window step of the run, for the cues' typical step sizes.
         let all: Vec<[f64; 7]> = (W..=run.len() - W)
             .map(|i| {
                 [
                     step(&la, i),
-                    dist3(col(i..i + W), col(i - W..i)),
+                    dist3(window[i].colour, window[i - W].colour),
                     step(&asp, i),
                     step(&ext, i),
                     step(&sol, i),
@@ -497,7 +499,8 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 sharp(share(&fill, d_fill)),
             ];
             // The colour step a merge or split cannot explain.
-            let unmixed = unmixed_colour_change(col(i - W..i), col(i..i + W), d_area.exp());
+            let unmixed =
+                unmixed_colour_change(window[i - W].colour, window[i].colour, d_area.exp());
             let rel = [
                 d_area.abs() / (t_area + 0.08) * abrupt[0],
                 unmixed / (t_colour + 15.0) * abrupt[1],
