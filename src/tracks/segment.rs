@@ -1543,6 +1543,11 @@ fn shares_pixels(a: (Rect, &[u8]), b: (Rect, &[u8])) -> bool {
 /// is left as it is.
 const MIN_GROWTH: f64 = 0.5;
 
+/// [`MIN_GROWTH`] for a body grown in the frame before: once found whole, a slow object stays
+/// whole while its moving edges already show more than half of it (without this, a body whose
+/// blob hovers near half its size flickers between whole and part).
+const MIN_GROWTH_KEPT: f64 = 0.3;
+
 /// Smallest colour distance (BGR) between a blob and its surroundings for it to be grown over its
 /// own colour.
 const STANDS_OUT: f64 = 60.0;
@@ -1832,7 +1837,12 @@ fn completed_by_colour(
     let size = r.width.max(r.height);
     // Most blobs have little of their colour around them: a flood without the opening, testing
     // only the pixels it meets, shows that at a fraction of the cost.
-    let least = (MIN_GROWTH * d.area).ceil() as usize;
+    let min_growth = if was_grown {
+        MIN_GROWTH_KEPT
+    } else {
+        MIN_GROWTH
+    };
+    let least = (min_growth * d.area).ceil() as usize;
     if least > 0 && grows_less_than(bgr, d, (size / 2 + 8, 5), least)? {
         return Ok(None);
     }
@@ -2238,6 +2248,18 @@ mod tests {
             completed_by_colour(&bgr, &whole, false).unwrap().is_none(),
             "nothing to add"
         );
+    }
+
+    /// A blob showing 70% of its body is left as it is when first found, but a body grown in the
+    /// frame before is grown whole again: it does not flicker between whole and part.
+    #[test]
+    fn a_body_found_whole_stays_whole_while_most_of_it_shows() {
+        let (bgr, most) = still_body(Rect::new(72, 40, 28, 20));
+        assert!(completed_by_colour(&bgr, &most, false).unwrap().is_none());
+        let (rect, _) = completed_by_colour(&bgr, &most, true)
+            .unwrap()
+            .expect("grown again");
+        assert_eq!(rect, Rect::new(60, 40, 40, 20));
     }
 
     /// Two pieces of one still body (its two ends) become one blob covering the body; a blob
