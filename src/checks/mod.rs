@@ -264,6 +264,11 @@ pub struct Step {
     /// The size change looks like the object sliding behind (or out from behind) something
     /// still: one side of its box stays put while the object moves towards (or away from) it.
     pub occlusion_like: bool,
+    /// How far the colour of the pixels the blob gained (or shed) is from the colour of the ones
+    /// it kept (BGR distance; 0 for steps of less than [`FOREIGN_MIN_STEP`] in ln area): an
+    /// object growing or shrinking gains or sheds its own colour, a blob taking in or letting go
+    /// of background the plate got wrong (a ghost) or of something else gains or sheds another.
+    pub foreign: f64,
     /// The look after the step (size, colour, aspect, solidity and fill together) is one the
     /// track had before it: the blob returning to the object after a merge, a trail or a wrong match.
     pub returns: bool,
@@ -501,6 +506,9 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
             // The colour step a merge or split cannot explain.
             let unmixed =
                 unmixed_colour_change(window[i - W].colour, window[i].colour, d_area.exp());
+            let before = window[i - W].colour;
+            let after = window[i].colour;
+            let foreign = foreign_colour(before, after, d_area);
             let rel = [
                 d_area.abs() / (t_area + 0.08) * abrupt[0],
                 unmixed / (t_colour + 15.0) * abrupt[1],
@@ -525,12 +533,39 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 articulated,
                 noise,
                 occlusion_like: occlusion_like(&run, i, d_area),
+                foreign,
                 returns: returns(i),
                 recurs: recurs(i),
             });
         }
     }
     out
+}
+
+/// Smallest step of ln(area) whose gained or shed pixels' colour is judged (see
+/// [`Step::foreign`]): below it, the few pixels' mean is mostly noise.
+pub const FOREIGN_MIN_STEP: f64 = 0.15;
+
+/// How far the colour of the pixels gained or shed in a step of `d_area` (ln) is from the kept
+/// pixels' colour, the blob's mean colour going from `before` to `after` (see [`Step::foreign`]).
+pub(crate) fn foreign_colour(before: [f64; 3], after: [f64; 3], d_area: f64) -> f64 {
+    if d_area.abs() < FOREIGN_MIN_STEP {
+        return 0.0;
+    }
+    let r = d_area.exp();
+    // Growing r×: r·after = before + (r − 1)·gained. Shrinking: before = r·after + (1 − r)·shed.
+    let (kept, changed) = if r > 1.0 {
+        (
+            before,
+            [0, 1, 2].map(|c| (r * after[c] - before[c]) / (r - 1.0)),
+        )
+    } else {
+        (
+            after,
+            [0, 1, 2].map(|c| (before[c] - r * after[c]) / (1.0 - r)),
+        )
+    };
+    dist3(kept, changed.map(|v| v.clamp(0.0, 255.0)))
 }
 
 /// How far a blob's colour moved beyond what gaining or shedding pixels explains: the blob went

@@ -2,12 +2,18 @@
 //! (solidity: a four-legged body melting into a disc; fill: a block turning into a disc) that its
 //! motion does not explain. A step to a look the track had before, or from a look it comes back
 //! to, is the track's usual variation (a walker's gait); beside a still edge (sliding behind
-//! something) only the colour step counts, and only the part of it that no merge or split
-//! explains.
+//! something) or when the pixels gained or shed are of another colour than the kept ones (a
+//! ghost or another object taken in or let go), only the colour step counts, and only the part
+//! of it that no merge or split explains.
 
 use super::{steps, Check, Context, Finding, Step};
 use crate::config::Config;
 use crate::tracks::{intersection, Track};
+
+/// A size step whose gained or shed pixels are this far (BGR) from the kept ones' colour took in
+/// or let go of something else (background a ghost showed, another object): only its colour step
+/// counts.
+const FOREIGN: f64 = 60.0;
 
 /// The morphing check.
 pub struct Morphing;
@@ -44,7 +50,7 @@ impl Check for Morphing {
                 .filter(|st| !st.returns && !st.recurs && !sheds_birth_ghost(st))
                 // Sliding behind something explains a change of size and shape, not of colour.
                 .map(|st| {
-                    let raw = if st.occlusion_like {
+                    let raw = if st.occlusion_like || st.foreign > FOREIGN {
                         st.rel[1]
                     } else {
                         st.rel.into_iter().fold(0.0, f64::max)
@@ -159,19 +165,17 @@ mod tests {
     }
 
     /// A slow object (0.5 px/frame) whose blob kept a ghost of where its track was first seen
-    /// (the box's left side stays there) sheds it at frame 30: the box shrinks to the object and
-    /// the colour clears. Not a morph. The same step on a track first seen elsewhere is one.
+    /// (the box's left side stays there) sheds it at frame 30: the box shrinks to the object.
+    /// Not a morph. The same step on a track first seen elsewhere is one. (The blob's colour is
+    /// the object's throughout, so only the place tells; see the next test for the colour.)
     #[test]
     fn shedding_the_ghost_of_the_birth_place_is_not_a_morph() {
         let mk = |born_elsewhere: bool| {
             let o = (0..50)
                 .map(|f| {
                     let cx = 80.0 + 0.5 * f as f64;
-                    let (x0, colour) = if f < 30 {
-                        (56.0, [90.0, 120.0, 90.0])
-                    } else {
-                        (cx - 12.0, [40.0, 200.0, 40.0])
-                    };
+                    let x0 = if f < 30 { 56.0 } else { cx - 12.0 };
+                    let colour = [40.0, 200.0, 40.0];
                     let x1 = cx + 12.0;
                     let mut ob = obs(f, (x0 + x1) / 2.0, 120.0, 24.0, colour);
                     ob.bbox = [x0, 108.0, x1 - x0, 24.0];
@@ -190,6 +194,37 @@ mod tests {
             elsewhere > 2.0,
             "the same step elsewhere scored {elsewhere}"
         );
+    }
+
+    /// A green square's blob holds a grey patch beside it as large as itself (a ghost of
+    /// background the plate got wrong) and lets it go at frame 20: half the blob is shed, and
+    /// it was grey, not green. Not a morph. The square halving in its own colour is one.
+    #[test]
+    fn letting_go_of_a_patch_of_another_colour_is_not_a_morph() {
+        let (green, grey) = ([40.0, 200.0, 40.0], [120.0, 120.0, 120.0]);
+        let mk = |shed: [f64; 3]| {
+            let o = (0..40)
+                .map(|f| {
+                    let whole = f < 20;
+                    let colour = if whole {
+                        [0, 1, 2].map(|c| (green[c] + shed[c]) / 2.0)
+                    } else {
+                        green
+                    };
+                    let mut ob = obs(f, 60.0 + 2.0 * f as f64, 120.0, 24.0, colour);
+                    if whole {
+                        ob.bbox[2] = 48.0;
+                        ob.area = 48.0 * 24.0;
+                    }
+                    ob.area += if f % 2 == 0 { 10.0 } else { 0.0 };
+                    ob
+                })
+                .collect();
+            track(1, o, EndReason::VideoEnd)
+        };
+        let (ghost, own) = (raw(mk(grey)), raw(mk(green)));
+        assert!(own > 2.0, "halving in its own colour scored {own}");
+        assert!(ghost < 0.3 * own, "shedding grey scored {ghost}");
     }
 
     /// A square whose blob swells slowly (a trail, a passing shadow: frames 10–25) and snaps back
