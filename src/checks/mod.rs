@@ -503,11 +503,9 @@ pub fn steps(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Step> {
                 sharp(share(&sol, d_solidity)),
                 sharp(share(&fill, d_fill)),
             ];
+            let (before, after) = (window[i - W].colour, window[i].colour);
             // The colour step a merge or split cannot explain.
-            let unmixed =
-                unmixed_colour_change(window[i - W].colour, window[i].colour, d_area.exp());
-            let before = window[i - W].colour;
-            let after = window[i].colour;
+            let unmixed = unmixed_colour_change(before, after, d_area.exp());
             let foreign = foreign_colour(before, after, d_area);
             let rel = [
                 d_area.abs() / (t_area + 0.08) * abrupt[0],
@@ -615,6 +613,23 @@ mod tests {
         assert_eq!(unmixed(mixed, red, 0.5), 0.0);
         assert_eq!(unmixed(red, mixed, 2.0), 0.0);
         assert!(unmixed(mixed, red, 1.05) > 0.8 * super::dist3(mixed, red));
+    }
+
+    /// A red blob doubling into red gained its own colour; one doubling into grey (its mean going
+    /// half way to grey) gained another; halving back out of the grey shed it. Small steps are
+    /// not judged.
+    #[test]
+    fn the_colour_a_blob_gains_or_sheds_is_told_from_its_own() {
+        use super::foreign_colour as foreign;
+        let (red, grey) = ([40.0, 40.0, 200.0], [120.0, 120.0, 120.0]);
+        let half = [80.0, 80.0, 160.0];
+        let ln2 = 2f64.ln();
+        assert!(foreign(red, red, ln2) < 1e-9);
+        let gained = foreign(red, half, ln2);
+        assert!((gained - super::dist3(red, grey)).abs() < 1e-6, "{gained}");
+        let shed = foreign(half, red, -ln2);
+        assert!((shed - super::dist3(red, grey)).abs() < 1e-6, "{shed}");
+        assert_eq!(foreign(red, half, 0.1), 0.0);
     }
 
     #[test]
