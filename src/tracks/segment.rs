@@ -286,8 +286,7 @@ fn for_runs(next: &[u8], mut f: impl FnMut(usize, usize)) {
 impl Segmenter {
     /// A segmenter with an empty plate, or with `plate` (f32 BGR, analysis size) known wherever
     /// it is not negative (see [`median_plate`]).
-    pub fn new(cfg: &Config, plate: Option<Mat>) -> opencv::Result<Self> {
-        let mut plate = plate;
+    pub fn new(cfg: &Config, mut plate: Option<Mat>) -> opencv::Result<Self> {
         let valid = match &mut plate {
             Some(p) => {
                 let mut v = Mat::new_size_with_default(p.size()?, CV_8UC1, Scalar::all(255.0))?;
@@ -1954,19 +1953,21 @@ pub fn median_plate(frames: &[Mat], agree_px: f32) -> opencv::Result<Option<Mat>
         return Ok(None);
     }
     let (med, unknown) = resting_places_cleared(&data, med, size.width.max(1) as usize, agree);
-    // Unknown pixels carry a negative value (see [`Segmenter::new`]).
-    let med: Vec<f32> = med
+    plate_mat(&med, &unknown, size.height).map(Some)
+}
+
+/// The f32 BGR plate of `rows` rows from BGR bytes `med`, its `unknown` pixels set to [`UNKNOWN`]
+/// (read back by [`Segmenter::new`]).
+fn plate_mat(med: &[u8], unknown: &[bool], rows: i32) -> opencv::Result<Mat> {
+    let plate: Vec<f32> = med
         .chunks_exact(3)
-        .zip(&unknown)
+        .zip(unknown)
         .flat_map(|(p, &u)| {
             p.iter()
                 .map(move |&v| if u { UNKNOWN } else { f32::from(v) })
         })
         .collect();
-    let m = Mat::from_slice(&med)?
-        .reshape(3, size.height)?
-        .try_clone()?;
-    Ok(Some(m))
+    Mat::from_slice(&plate)?.reshape(3, rows)?.try_clone()
 }
 
 /// Value of a plate pixel [`median_plate`] could not tell.
@@ -2041,6 +2042,11 @@ fn resting_places_cleared(
         let (x1, y1) = ((x + reach + 1).min(width), (y + reach + 1).min(height));
         (x0, y0, x1, y1)
     };
+    // Pixel i and its 8 neighbours within the frame.
+    let around = |i: usize| {
+        let (x0, y0, x1, y1) = within(i, 1);
+        (y0..y1).flat_map(move |y| (x0..x1).map(move |x| y * width + x))
+    };
     // Summed-area tables, for window sums.
     let table = |f: &dyn Fn(usize) -> f64| -> Vec<f64> {
         let mut t = vec![0f64; (width + 1) * (height + 1)];
@@ -2096,9 +2102,9 @@ fn resting_places_cleared(
             let mut place = vec![start];
             let mut k = 0;
             while k < place.len() {
-                let (x0, y0, x1, y1) = within(place[k], 1);
+                let i = place[k];
                 k += 1;
-                for j in (y0..y1).flat_map(|y| (x0..x1).map(move |x| y * width + x)) {
+                for j in around(i) {
                     if !seen[j] && is_in(j) {
                         seen[j] = true;
                         place.push(j);
@@ -2138,8 +2144,7 @@ fn resting_places_cleared(
             place.iter().for_each(|&i| mark[i] = 1);
             let mut ring = Vec::new();
             for &i in &place {
-                let (x0, y0, x1, y1) = within(i, 1);
-                for j in (y0..y1).flat_map(|y| (x0..x1).map(move |x| y * width + x)) {
+                for j in around(i) {
                     if mark[j] == 0 {
                         mark[j] = 2;
                         ring.push(j);
@@ -2719,20 +2724,7 @@ mod tests {
         let n = unknown.iter().filter(|&&u| u).count();
         assert!((12 * 16..=20 * 20).contains(&n), "{n}");
         assert!(!unknown[i(63, 62)] && !unknown[i(74, 51)] && !unknown[i(84, 62)]);
-        let plate: Vec<f32> = cleared
-            .chunks_exact(3)
-            .zip(&unknown)
-            .flat_map(|(p, &u)| {
-                p.iter()
-                    .map(move |&v| if u { UNKNOWN } else { f32::from(v) })
-            })
-            .collect();
-        let plate = Mat::from_slice(&plate)
-            .unwrap()
-            .reshape(3, h as i32)
-            .unwrap()
-            .try_clone()
-            .unwrap();
+        let plate = plate_mat(&cleared, &unknown, h as i32).unwrap();
         let seg = Segmenter::new(&Config::default(), Some(plate)).unwrap();
         let valid = seg.valid.as_ref().unwrap().data_bytes().unwrap().to_vec();
         assert!(valid.iter().zip(&unknown).all(|(&v, &u)| (v == 0) == u));
