@@ -82,6 +82,8 @@ impl Families {
 pub struct Kinds {
     /// Morph.
     pub morph: Option<KindRule>,
+    /// Instant morph.
+    pub instant_morph: Option<KindRule>,
     /// Part loss.
     pub part_loss: Option<KindRule>,
     /// Part gain.
@@ -107,6 +109,7 @@ impl Kinds {
     pub fn get(&self, kind: &str) -> Option<&KindRule> {
         match kind {
             "morph" => self.morph.as_ref(),
+            "instant_morph" => self.instant_morph.as_ref(),
             "part_loss" => self.part_loss.as_ref(),
             "part_gain" => self.part_gain.as_ref(),
             "vanish" => self.vanish.as_ref(),
@@ -213,7 +216,7 @@ impl GateConfig {
             unit(format!("families.{f}.max_score"), r.max_score)?;
             unit(format!("families.{f}.min_event_score"), r.min_event_score)?;
         }
-        for (k, _) in crate::synth::KINDS {
+        for k in crate::checks::KINDS {
             if let Some(r) = self.kinds.get(k) {
                 unit(format!("kinds.{k}.min_event_score"), r.min_event_score)?;
             }

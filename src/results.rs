@@ -195,6 +195,9 @@ pub struct TrackRow {
     pub moving_frac: f64,
     /// The sighting was traced back from a later blob of the track, not segmented in this frame.
     pub traced: bool,
+    /// Pixels around the blob (its box grown by a quarter of its longer side) whose colour the
+    /// flow from the frame before does not explain, over the blob's area.
+    pub unexplained: f64,
 }
 
 /// A decoded frame as plain pixels for evidence pictures (RGB, 8-bit, row-major, downscaled).

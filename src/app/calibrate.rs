@@ -58,9 +58,9 @@ pub fn run(
         .collect();
     opencv::core::set_num_threads(1).ok();
     let unit = Calibration {
-        reference: crate::synth::KINDS
+        reference: crate::checks::KINDS
             .iter()
-            .map(|(k, _)| (k.to_string(), 1.0))
+            .map(|k| (k.to_string(), 1.0))
             .collect(),
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -73,9 +73,9 @@ pub fn run(
             .map(|r| r.raw)
             .collect()
     });
-    let mut reference: BTreeMap<String, f64> = crate::synth::KINDS
+    let mut reference: BTreeMap<String, f64> = crate::checks::KINDS
         .iter()
-        .map(|(k, _)| (k.to_string(), floor(k)))
+        .map(|k| (k.to_string(), floor(k)))
         .collect();
     for (kind, raw) in raws.into_iter().flatten() {
         let e = reference.entry(kind.clone()).or_insert(floor(&kind));

@@ -584,6 +584,7 @@ fn track_rows(video: &str, tracks: &[Track], k: f64) -> Vec<TrackRow> {
                 r: r4(o.colour[2]),
                 moving_frac: r4(o.moving_frac),
                 traced: o.traced,
+                unexplained: r4(o.unexplained),
             })
         })
         .collect();

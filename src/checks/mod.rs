@@ -81,6 +81,22 @@ pub struct Finding {
     pub detail: String,
 }
 
+/// Every kind a check reports (names are part of the output contract): the synth suite's
+/// artifact kinds and `instant_morph`, which no synth label names (a synth morph may show as either).
+pub const KINDS: &[&str] = &[
+    "morph",
+    "instant_morph",
+    "part_loss",
+    "part_gain",
+    "vanish",
+    "appear",
+    "teleport",
+    "hover",
+    "antigravity",
+    "bounce_gain",
+    "speed_jump",
+];
+
 /// One artifact family.
 pub trait Check {
     /// Family name.
@@ -671,6 +687,7 @@ pub(crate) mod testkit {
             cam: [0.0; 2],
             traced: false,
             grown: false,
+            unexplained: 0.0,
         }
     }
 

@@ -5,18 +5,91 @@
 //! something) or when the pixels gained or shed are of another colour than the kept ones (a
 //! ghost or another object taken in or let go), only the colour step counts, and only the part
 //! of it that no merge or split explains.
+//!
+//! `instant_morph`: a frame where much of an object turns into what the flow from the frame
+//! before does not carry there (a dog that becomes a ball at once), however its blob fares.
 
-use super::{steps, Check, Context, Finding, Step};
+use super::{
+    crowded_by_peer, median, near_edge, steps, visible_runs, Check, Context, Finding, Step,
+};
 use crate::config::Config;
-use crate::tracks::{intersection, Track};
+use crate::tracks::{intersection, Obs, Track};
 
 /// A size step whose gained or shed pixels are this far (BGR) from the kept ones' colour took in
 /// or let go of something else (background a ghost showed, another object): only its colour step
 /// counts.
 const FOREIGN: f64 = 60.0;
 
+/// Sightings on each side of a frame whose unexplained share is its usual level.
+const USUAL_SPAN: usize = 4;
+/// Of the `2 × USUAL_SPAN` sightings around a frame, at least this many are needed.
+const USUAL_SEEN: usize = 6;
+/// Floor of the usual unexplained share in the ratio (a share of the object's area): below it,
+/// a track's usual level is noise.
+const USUAL_FLOOR: f64 = 0.05;
+
 /// The morphing check.
 pub struct Morphing;
+
+/// The frame where the most of a track's area turns, from one frame to the next, into what the
+/// flow from the frame before does not carry there ([`crate::tracks::Obs::unexplained`], in
+/// shares of its usual area), beyond its usual level around that frame: raw =
+/// (share − usual) / (usual + [`USUAL_FLOOR`]). Moving edges, a gait or a spin show the same
+/// share frame after frame; an object that turns into another shape, size or colour at once
+/// shows it in one frame. Sightings crowded by another object are not judged.
+fn instant_change(t: &Track, tracks: &[Track], ctx: &Context) -> Option<Finding> {
+    let mut best: Option<(f64, &Obs, f64, f64)> = None;
+    for run in visible_runs(t, ctx) {
+        let run: Vec<_> = run.into_iter().filter(|o| !o.traced).collect();
+        for (i, o) in run.iter().enumerate() {
+            let near: Vec<_> = run
+                [i.saturating_sub(USUAL_SPAN)..(i + USUAL_SPAN + 1).min(run.len())]
+                .iter()
+                .filter(|n| n.frame != o.frame && n.frame.abs_diff(o.frame) <= USUAL_SPAN)
+                .collect();
+            let before = near.iter().filter(|n| n.frame < o.frame).count();
+            if near.len() < USUAL_SEEN || before < 2 || near.len() - before < 2 {
+                continue;
+            }
+            // A jump far from where its motion led (a teleport) is not a change of look.
+            let leapt = i > 0 && {
+                let p = run[i - 1];
+                let gap = (o.frame - p.frame) as f64;
+                let (ex, ey) = (p.cx + p.v[0] * gap, p.cy + p.v[1] * gap);
+                (o.cx - ex).hypot(o.cy - ey) > p.bbox[2].max(p.bbox[3])
+            };
+            // Near the frame edge, what is in view changes as the object crosses it.
+            let edge = near_edge(o, ctx) || (i > 0 && near_edge(run[i - 1], ctx));
+            if leapt || edge || crowded_by_peer(tracks, t.id, o) {
+                continue;
+            }
+            let area = median(&near.iter().map(|n| n.area).collect::<Vec<_>>()).max(1.0);
+            let share = |n: &Obs| n.unexplained * n.area / area;
+            let usual = median(&near.iter().map(|n| share(n)).collect::<Vec<_>>());
+            let raw = (share(o) - usual) / (usual + USUAL_FLOOR);
+            if raw > 0.0 && best.as_ref().is_none_or(|b| raw > b.0) {
+                best = Some((raw, o, share(o), usual));
+            }
+        }
+    }
+    best.map(|(raw, o, share, usual)| Finding {
+        family: "morphing",
+        kind: "instant_morph",
+        frame_start: o.frame,
+        frame_end: o.frame + 1,
+        track_id: t.id,
+        bbox: o.bbox,
+        raw,
+        score: 0.0,
+        detail: format!(
+            "track {} changes at once at frame {}: pixels making {:.0}% of its area are not what the flow from the frame before carries there ({:.0}% around that frame)",
+            t.id,
+            o.frame,
+            100.0 * share,
+            100.0 * usual
+        ),
+    })
+}
 
 impl Check for Morphing {
     fn family(&self) -> &'static str {
@@ -26,6 +99,7 @@ impl Check for Morphing {
     fn find(&self, tracks: &[Track], ctx: &Context, _cfg: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         for t in tracks {
+            out.extend(instant_change(t, tracks, ctx));
             let cands = steps(t, tracks, ctx);
             // Where the track was first seen, a blob may keep a ghost of the object (the plate
             // learnt there last); the step that sheds it, the box leaving that place behind, is
@@ -451,5 +525,63 @@ mod tests {
             gait < 0.4 * recoloured,
             "gait {gait} vs recolour {recoloured}"
         );
+    }
+
+    /// A track sliding right whose unexplained share wobbles around `level`, with `spike` at
+    /// frame 20 (and, when `leap`, a jump of three sizes there).
+    fn flickering(level: f64, spike: f64, leap: bool) -> Track {
+        let o = (0..40)
+            .map(|f| {
+                let x = 60.0 + 2.0 * f as f64 + if leap && f >= 20 { 90.0 } else { 0.0 };
+                let mut ob = obs(f, x, 120.0, 30.0, [40.0, 40.0, 200.0]);
+                ob.v = [2.0, 0.0];
+                ob.unexplained = if f == 20 {
+                    spike
+                } else {
+                    level * if f % 2 == 0 { 0.8 } else { 1.2 }
+                };
+                ob
+            })
+            .collect();
+        track(1, o, EndReason::VideoEnd)
+    }
+
+    fn instant(tracks: &[Track]) -> Vec<Finding> {
+        Morphing
+            .find(tracks, &ctx(40), &Config::default())
+            .into_iter()
+            .filter(|f| f.kind == "instant_morph")
+            .collect()
+    }
+
+    /// Half of an object turning, in one frame, into what the flow from the frame before cannot
+    /// carry there is an instant morph at that frame; the same share frame after frame (the edges
+    /// of a fast or spinning object) is its usual level, and a small rise on it is not one.
+    #[test]
+    fn a_look_the_flow_cannot_carry_over_in_one_frame_is_an_instant_morph() {
+        let f = instant(&[flickering(0.02, 0.5, false)]);
+        assert_eq!(f.len(), 1);
+        assert_eq!((f[0].frame_start, f[0].track_id), (20, 1));
+        assert!(f[0].raw > 5.0, "{}", f[0].raw);
+        assert!(f[0].detail.contains("making 50%"), "{}", f[0].detail);
+        let usual = instant(&[flickering(0.3, 0.4, false)]);
+        let raw = usual.iter().map(|f| f.raw).fold(0.0, f64::max);
+        assert!(raw < 0.5, "{raw}");
+    }
+
+    /// A leap far from where the track's motion led (a teleport) and a sighting another object
+    /// crowds (one passing in front) are not judged.
+    #[test]
+    fn a_leap_or_a_crowded_sighting_is_not_an_instant_morph() {
+        let at_20 = |f: &[Finding]| f.iter().any(|f| f.frame_start == 20);
+        assert!(!at_20(&instant(&[flickering(0.02, 0.5, true)])));
+        let peer = track(
+            2,
+            (15..25)
+                .map(|f| obs(f, 100.0, 120.0, 30.0, [200.0, 200.0, 40.0]))
+                .collect(),
+            EndReason::VideoEnd,
+        );
+        assert!(!at_20(&instant(&[flickering(0.02, 0.5, false), peer])));
     }
 }

@@ -187,6 +187,29 @@ impl<'a, T: Copy + Into<f32>, const CH: usize> Grid<'a, T, CH> {
     }
 }
 
+/// Where the flow does not explain the frame: 1 where some channel of `cur` (BGR, `w` × `h`)
+/// differs by more than `thr` from `prev` sampled where the backward flow `bwd` (`cur` → `prev`)
+/// says the pixel came from, else 0. Moving edges show a thin line of it; an object that changes
+/// shape or colour from one frame to the next shows its whole changed part.
+pub fn warp_mismatch(prev: &[u8], cur: &[u8], bwd: &FlowField, thr: f32) -> Vec<u8> {
+    let (h, w) = bwd.dim();
+    let src = Grid::<u8, 3>::new(prev, w, h);
+    let b = bwd.as_slice();
+    let mut out = vec![0u8; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let i = y * w + x;
+            let t = Tap::new(w, h, x as f32 + b[2 * i], y as f32 + b[2 * i + 1]);
+            let mut d = 0f32;
+            for c in 0..3 {
+                d = d.max((src.sample(c, t) - cur[3 * i + c] as f32).abs());
+            }
+            out[i] = (d > thr) as u8;
+        }
+    }
+    out
+}
+
 /// A magnitude (≥ 0; NaN counts as 0) as IEEE bits, which sort like the values.
 #[inline(always)]
 fn sortable_bits(m: f32) -> u32 {

@@ -18,6 +18,7 @@ pub mod segment;
 use crate::config::Config;
 use crate::flow::{CameraMotion, PairFlow};
 use opencv::core::Mat;
+use opencv::prelude::*;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use segment::{Detection, Segmenter};
 use std::collections::BTreeMap;
@@ -98,6 +99,31 @@ pub struct Obs {
     /// The blob was grown over the still body of its colour the plate held (see
     /// [`segment::Detection::grown`]).
     pub grown: bool,
+    /// Pixels around the blob (its box grown by a quarter) whose colour the flow from the frame
+    /// before does not explain, over the blob's area (0 when not segmented in this frame).
+    pub unexplained: f64,
+}
+
+/// Colour difference (levels, some channel) to the flow-warped frame before above which a pixel's
+/// colour is not explained by the flow (see [`Obs::unexplained`]).
+const UNEXPLAINED_LEVEL: f32 = 40.0;
+
+/// Sets each detection's [`Detection::unexplained`]: the set pixels of `miss` (a frame of
+/// `size` (w, h), 1 where the flow does not explain the colour) in its box grown by a quarter of
+/// its longer side, over its area.
+fn set_unexplained(dets: &mut [Detection], miss: &[u8], size: (f64, f64)) {
+    let w = size.0 as usize;
+    for d in dets {
+        let b = grown(d.bbox(), 0.25);
+        let (x0, y0) = (b[0].max(0.0) as usize, b[1].max(0.0) as usize);
+        let x1 = (b[0] + b[2]).min(size.0) as usize;
+        let y1 = (b[1] + b[3]).min(size.1) as usize;
+        let n: usize = (y0..y1)
+            .flat_map(|y| &miss[y * w + x0..y * w + x1])
+            .map(|&v| v as usize)
+            .sum();
+        d.unexplained = n as f64 / d.area.max(1.0);
+    }
 }
 
 /// A track: its id, observations and end.
@@ -338,6 +364,7 @@ impl Trace {
                 at_edge: box_at_edge(bbox, size),
                 jump: false,
                 traced: true,
+                unexplained: 0.0,
                 ..from.clone()
             }
         };
@@ -598,6 +625,7 @@ impl Tracker {
             cam: [0.0; 2],
             traced: false,
             grown: d.grown,
+            unexplained: d.unexplained,
         }
     }
 
@@ -772,6 +800,15 @@ impl Tracker {
             }
         }
         let (mut dets, _) = self.seg.segment(bgr, gray, pair)?;
+        if !dets.is_empty() && self.prev_comparable {
+            let miss = crate::flow::warp_mismatch(
+                prev_bgr.data_bytes()?,
+                bgr.data_bytes()?,
+                &pair.bwd,
+                UNEXPLAINED_LEVEL,
+            );
+            set_unexplained(&mut dets, &miss, self.size);
+        }
         let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
         for t in self.active.iter_mut() {
             if let Some(o) = t.obs.last() {
@@ -1279,7 +1316,6 @@ impl Tracker {
 mod tests {
     use super::*;
     use opencv::core::{Rect, Scalar, CV_8UC1, CV_8UC3};
-    use opencv::prelude::*;
 
     /// A 320x240 frame of hashed texture showing the scene moved by `shift` px.
     fn scene(shift: (i32, i32)) -> Mat {

@@ -36,6 +36,8 @@ pub struct Detection {
     pub faint: bool,
     /// Grown over the still body of its own colour the plate holds (see [`Segmenter::complete`]).
     pub grown: bool,
+    /// See [`crate::tracks::Obs::unexplained`] (set by the tracker).
+    pub unexplained: f64,
 }
 
 impl Detection {
@@ -55,6 +57,7 @@ impl Detection {
             hu: [0.0; 2],
             faint: false,
             grown: false,
+            unexplained: 0.0,
         }
     }
 
@@ -1275,6 +1278,7 @@ fn describe_look(
         hu: [lg(hu[0]), lg(hu[1])],
         faint: false,
         grown: false,
+        unexplained: 0.0,
     })
 }
 
