@@ -187,27 +187,77 @@ impl<'a, T: Copy + Into<f32>, const CH: usize> Grid<'a, T, CH> {
     }
 }
 
-/// Where the flow does not explain the frame: 1 where some channel of `cur` (BGR, `w` × `h`)
-/// differs by more than `thr` from `prev` sampled where the backward flow `bwd` (`cur` → `prev`)
-/// says the pixel came from, else 0. Moving edges show a thin line of it; an object that changes
-/// shape or colour from one frame to the next shows its whole changed part.
-pub fn warp_mismatch(prev: &[u8], cur: &[u8], bwd: &FlowField, thr: f32) -> Vec<u8> {
+/// Where the flow does not explain the frame, on the grid of every `step`-th pixel across and
+/// down (`(w + step − 1) / step` wide, row-major), judged inside `region` (x0, y0, x1, y1 in
+/// px, ends exclusive) and 0 outside it: 1 where some channel of `cur` (8-bit BGR, the flow's
+/// size) differs by more than `thr` from `prev` sampled (bilinearly, OpenCV's `remap`) where
+/// the backward flow `bwd` (`cur` → `prev`) says the pixel came from. Moving edges show a thin
+/// line of it; an object that changes shape or colour from one frame to the next shows its
+/// whole changed part.
+pub fn unexplained_map(
+    prev: &Mat,
+    cur: &Mat,
+    bwd: &FlowField,
+    step: usize,
+    region: (usize, usize, usize, usize),
+    thr: f32,
+) -> opencv::Result<Vec<u8>> {
     let (h, w) = bwd.dim();
-    let src = Grid::<u8, 3>::new(prev, w, h);
-    let b = bwd.as_slice();
-    let mut out = vec![0u8; w * h];
-    for y in 0..h {
-        for x in 0..w {
+    let step = step.max(1);
+    let (gw, gh) = (w.div_ceil(step), h.div_ceil(step));
+    let mut out = vec![0u8; gw * gh];
+    let (gx0, gy0) = (region.0.div_ceil(step), region.1.div_ceil(step));
+    let (gx1, gy1) = (
+        region.2.min(w).div_ceil(step),
+        region.3.min(h).div_ceil(step),
+    );
+    if gx1 <= gx0 || gy1 <= gy0 {
+        return Ok(out);
+    }
+    let (rw, rh) = (gx1 - gx0, gy1 - gy0);
+    let mut map = Mat::new_rows_cols_with_default(
+        rh as i32,
+        rw as i32,
+        opencv::core::CV_32FC2,
+        opencv::core::Scalar::all(0.0),
+    )?;
+    let f = bwd.as_slice();
+    let m = floats_mut(map.data_typed_mut::<Vec2f>()?);
+    for (ry, row) in m.chunks_exact_mut(2 * rw).enumerate() {
+        let y = (gy0 + ry) * step;
+        for (rx, p) in row.chunks_exact_mut(2).enumerate() {
+            let x = (gx0 + rx) * step;
             let i = y * w + x;
-            let t = Tap::new(w, h, x as f32 + b[2 * i], y as f32 + b[2 * i + 1]);
-            let mut d = 0f32;
-            for c in 0..3 {
-                d = d.max((src.sample(c, t) - cur[3 * i + c] as f32).abs());
-            }
-            out[i] = (d > thr) as u8;
+            p[0] = x as f32 + f[2 * i];
+            p[1] = y as f32 + f[2 * i + 1];
         }
     }
-    out
+    let mut warped = Mat::default();
+    opencv::imgproc::remap(
+        prev,
+        &mut warped,
+        &map,
+        &opencv::core::no_array(),
+        opencv::imgproc::INTER_LINEAR,
+        opencv::core::BORDER_REPLICATE,
+        opencv::core::Scalar::all(0.0),
+    )?;
+    let (a, c) = (warped.data_bytes()?, cur.data_bytes()?);
+    let t = thr.clamp(0.0, 255.0) as u8;
+    for (ry, arow) in a.chunks_exact(3 * rw).enumerate() {
+        let (gy, y) = (gy0 + ry, (gy0 + ry) * step);
+        let orow = &mut out[gy * gw + gx0..gy * gw + gx1];
+        for (rx, (o, a)) in orow.iter_mut().zip(arow.chunks_exact(3)).enumerate() {
+            let i = y * w + (gx0 + rx) * step;
+            let c = &c[3 * i..3 * i + 3];
+            let d = a[0]
+                .abs_diff(c[0])
+                .max(a[1].abs_diff(c[1]))
+                .max(a[2].abs_diff(c[2]));
+            *o = (d > t) as u8;
+        }
+    }
+    Ok(out)
 }
 
 /// A magnitude (≥ 0; NaN counts as 0) as IEEE bits, which sort like the values.
@@ -539,6 +589,63 @@ mod tests {
             "dx {}",
             view[[45, 55, 0]]
         );
+    }
+
+    /// Where the flow carries the frame before onto this one, nothing is unexplained; a square
+    /// painted on this frame alone is, all of it; outside the region judged, nothing is marked.
+    #[test]
+    fn only_what_the_flow_does_not_carry_over_is_unexplained() {
+        use rand::SeedableRng;
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+        let (w, h) = (160usize, 120usize);
+        let big = crate::synth::scene::background(&mut rng, w as i32 + 8, h as i32 + 8).unwrap();
+        let crop = |x: i32, y: i32| {
+            Mat::roi(&big, Rect::new(x, y, w as i32, h as i32))
+                .unwrap()
+                .try_clone()
+                .unwrap()
+        };
+        // This frame shows the scene 3 px right and 1 px down of the frame before.
+        let prev = crop(0, 0);
+        let mut cur = crop(3, 1);
+        let square = Rect::new(40, 30, 20, 20);
+        imgproc::rectangle(
+            &mut cur,
+            square,
+            Scalar::new(0.0, 0.0, 255.0, 0.0),
+            -1,
+            imgproc::LINE_8,
+            0,
+        )
+        .unwrap();
+        let bwd = FlowField::new(
+            Mat::new_rows_cols_with_default(
+                h as i32,
+                w as i32,
+                opencv::core::CV_32FC2,
+                Scalar::new(3.0, 1.0, 0.0, 0.0),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let step = 2;
+        let gw = w / step;
+        let marked = |m: &[u8], inside: bool| {
+            m.iter()
+                .enumerate()
+                .filter(|&(i, &v)| {
+                    let (x, y) = ((i % gw * step) as i32, (i / gw * step) as i32);
+                    let on_square = square.contains(opencv::core::Point::new(x, y));
+                    v != 0 && on_square == inside
+                })
+                .count()
+        };
+        let all = unexplained_map(&prev, &cur, &bwd, step, (0, 0, w, h), 40.0).unwrap();
+        assert_eq!(all.len(), gw * (h / step));
+        assert_eq!(marked(&all, true), 100, "the square's 10 x 10 grid pixels");
+        assert_eq!(marked(&all, false), 0);
+        let left = unexplained_map(&prev, &cur, &bwd, step, (0, 0, 30, h), 40.0).unwrap();
+        assert_eq!(marked(&left, true) + marked(&left, false), 0);
     }
 
     /// The engine's flow (frames shrunk once, DIS from its finest level) is bit-identical to DIS

@@ -18,7 +18,6 @@ pub mod segment;
 use crate::config::Config;
 use crate::flow::{CameraMotion, PairFlow};
 use opencv::core::Mat;
-use opencv::prelude::*;
 use pathfinding::prelude::{kuhn_munkres, Matrix};
 use segment::{Detection, Segmenter};
 use std::collections::BTreeMap;
@@ -107,23 +106,48 @@ pub struct Obs {
 /// Colour difference (levels, some channel) to the flow-warped frame before above which a pixel's
 /// colour is not explained by the flow (see [`Obs::unexplained`]).
 const UNEXPLAINED_LEVEL: f32 = 40.0;
+/// The flow's unexplained pixels are judged on every this-many-th pixel across and down (each
+/// counts for the square it stands for).
+const UNEXPLAINED_STEP: usize = 2;
 
-/// Sets each detection's [`Detection::unexplained`]: the set pixels of `miss` (a frame of
-/// `size` (w, h), 1 where the flow does not explain the colour) in its box grown by a quarter of
-/// its longer side, over its area.
-fn set_unexplained(dets: &mut [Detection], miss: &[u8], size: (f64, f64)) {
+/// Sets each detection's [`Detection::unexplained`]: the pixels in its box, grown by a quarter of
+/// its longer side, whose colour the flow from `prev` does not explain (see
+/// [`crate::flow::unexplained_map`]), over its area.
+fn set_unexplained(
+    dets: &mut [Detection],
+    prev: &Mat,
+    cur: &Mat,
+    pair: &PairFlow,
+    size: (f64, f64),
+) -> opencv::Result<()> {
     let w = size.0 as usize;
-    for d in dets {
-        let b = grown(d.bbox(), 0.25);
-        let (x0, y0) = (b[0].max(0.0) as usize, b[1].max(0.0) as usize);
-        let x1 = (b[0] + b[2]).min(size.0) as usize;
-        let y1 = (b[1] + b[3]).min(size.1) as usize;
-        let n: usize = (y0..y1)
-            .flat_map(|y| &miss[y * w + x0..y * w + x1])
+    let boxes: Vec<(usize, usize, usize, usize)> = dets
+        .iter()
+        .map(|d| {
+            let b = grown(d.bbox(), 0.25);
+            let (x0, y0) = (b[0].max(0.0) as usize, b[1].max(0.0) as usize);
+            let x1 = (b[0] + b[2]).min(size.0) as usize;
+            let y1 = (b[1] + b[3]).min(size.1) as usize;
+            (x0, y0, x1.max(x0), y1.max(y0))
+        })
+        .collect();
+    const STEP: usize = UNEXPLAINED_STEP;
+    let region = boxes.iter().fold((usize::MAX, usize::MAX, 0, 0), |r, b| {
+        (r.0.min(b.0), r.1.min(b.1), r.2.max(b.2), r.3.max(b.3))
+    });
+    let miss = crate::flow::unexplained_map(prev, cur, &pair.bwd, STEP, region, UNEXPLAINED_LEVEL)?;
+    let gw = w.div_ceil(STEP);
+    for (d, (x0, y0, x1, y1)) in dets.iter_mut().zip(boxes) {
+        let (gx0, gx1) = (x0.div_ceil(STEP), x1.div_ceil(STEP));
+        let n: usize = (y0.div_ceil(STEP)..y1.div_ceil(STEP))
+            .flat_map(|gy| &miss[gy * gw + gx0..gy * gw + gx1])
             .map(|&v| v as usize)
-            .sum();
+            .sum::<usize>()
+            * STEP
+            * STEP;
         d.unexplained = n as f64 / d.area.max(1.0);
     }
+    Ok(())
 }
 
 /// A track: its id, observations and end.
@@ -800,14 +824,8 @@ impl Tracker {
             }
         }
         let (mut dets, _) = self.seg.segment(bgr, gray, pair)?;
-        if !dets.is_empty() && self.prev_comparable {
-            let miss = crate::flow::warp_mismatch(
-                prev_bgr.data_bytes()?,
-                bgr.data_bytes()?,
-                &pair.bwd,
-                UNEXPLAINED_LEVEL,
-            );
-            set_unexplained(&mut dets, &miss, self.size);
+        if self.prev_comparable && !dets.is_empty() {
+            set_unexplained(&mut dets, prev_bgr, bgr, pair, self.size)?;
         }
         let (hw, hh) = (self.size.0 / 2.0, self.size.1 / 2.0);
         for t in self.active.iter_mut() {
@@ -1316,6 +1334,7 @@ impl Tracker {
 mod tests {
     use super::*;
     use opencv::core::{Rect, Scalar, CV_8UC1, CV_8UC3};
+    use opencv::prelude::*;
 
     /// A 320x240 frame of hashed texture showing the scene moved by `shift` px.
     fn scene(shift: (i32, i32)) -> Mat {
