@@ -511,6 +511,8 @@ mod tests {
         assert!(e.contains("ignore"), "{e}");
         let e = GateConfig::from_toml("[baseline]\nconfidence = 1.0\n").unwrap_err();
         assert!(e.contains("baseline.confidence"), "{e}");
+        let e = GateConfig::from_toml("[kinds.instant_morph]\nmin_event_score = 2\n").unwrap_err();
+        assert!(e.contains("kinds.instant_morph.min_event_score"), "{e}");
     }
 
     #[test]
@@ -521,6 +523,9 @@ mod tests {
         .unwrap();
         assert_eq!(cfg.event_threshold("implausible_motion", "teleport"), 0.9);
         assert_eq!(cfg.event_threshold("implausible_motion", "hover"), 0.6);
+        assert_eq!(cfg.event_threshold("morphing", "morph"), 0.5);
+        let cfg = GateConfig::from_toml("[kinds.instant_morph]\nmin_event_score = 0.8\n").unwrap();
+        assert_eq!(cfg.event_threshold("morphing", "instant_morph"), 0.8);
         assert_eq!(cfg.event_threshold("morphing", "morph"), 0.5);
     }
 
