@@ -648,6 +648,19 @@ mod tests {
         assert_eq!(foreign(red, half, 0.1), 0.0);
     }
 
+    /// Every kind the synth suite labels is a kind the checks report (calibration and the gate's
+    /// `[kinds]` table go by [`KINDS`]), and each is listed once.
+    #[test]
+    fn the_checks_kinds_cover_the_synth_kinds() {
+        for (k, _) in crate::synth::KINDS {
+            assert!(super::KINDS.contains(k), "{k} is not in checks::KINDS");
+        }
+        let mut sorted = super::KINDS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), super::KINDS.len());
+    }
+
     #[test]
     fn scene_heights_undo_the_cameras_tilt_and_zoom() {
         let mut c = ctx(3);
