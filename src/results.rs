@@ -198,6 +198,14 @@ pub struct TrackRow {
     /// Pixels around the blob (its box grown by a quarter of its longer side) whose colour the
     /// flow from the frame before does not explain, over the blob's area.
     pub unexplained: f64,
+    /// Pixel count of the blob's silhouette: the pixels near it whose colour its surroundings do
+    /// not have (original px²; 0 when not segmented in this frame).
+    pub silhouette: f64,
+    /// Share of the silhouette of the frame before lost in this frame, in regions thicker than a
+    /// rim (a part gone at once), over this silhouette's area.
+    pub part_lost: f64,
+    /// Share gained in this frame on the silhouette of the frame before, as `part_lost`.
+    pub part_gained: f64,
 }
 
 /// A decoded frame as plain pixels for evidence pictures (RGB, 8-bit, row-major, downscaled).

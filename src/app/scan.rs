@@ -585,6 +585,9 @@ fn track_rows(video: &str, tracks: &[Track], k: f64) -> Vec<TrackRow> {
                 moving_frac: r4(o.moving_frac),
                 traced: o.traced,
                 unexplained: r4(o.unexplained),
+                silhouette: r4(o.silhouette * k * k),
+                part_lost: r4(o.part_lost),
+                part_gained: r4(o.part_gained),
             })
         })
         .collect();

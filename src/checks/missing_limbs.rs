@@ -1,13 +1,139 @@
 //! Missing limbs: in articulated tracks, a lasting, abrupt change in the number of protrusions,
 //! the area and the box height (a part lost or gained) with a moderate area change, not a
-//! whole-object morph.
+//! whole-object morph; added to it, the largest one-frame loss or gain of a thick region of the
+//! track's silhouette (see [`crate::tracks::parts`]) that the next frames do not undo, against
+//! the track's usual changes.
 
-use super::{steps, Check, Context, Finding};
+use super::{crowded_by_peer, median, near_edge, steps, visible_runs, Check, Context, Finding};
 use crate::config::Config;
-use crate::tracks::Track;
+use crate::tracks::{Obs, Track, TrackState};
 
 /// Weight of the box-height step against the area and protrusion steps.
 const HEIGHT_WEIGHT: f64 = 0.5;
+
+/// A silhouette that changes size by more than this factor (or its inverse) from the frame before
+/// was not found alike in both (a background colour near the object, a box off the object).
+const SIL_STEADY: f64 = 0.7;
+/// A part change of more than this share of the silhouette is not a part.
+const PART_MAX: f64 = 0.35;
+/// Frames after a track's first measured sighting, and before its last, not judged (its box,
+/// so its silhouette's ring, is still settling).
+const PART_SETTLE: (usize, usize) = (5, 3);
+/// A sighting's part change is judged against the track's others more than this many frames
+/// away.
+const PART_APART: usize = 3;
+/// Fewest measured sightings of a track, and their least share of its sightings.
+const PART_MEASURED: (usize, f64) = (8, 0.7);
+/// Floor (share of the silhouette) of a track's usual part change in the ratio.
+const PART_FLOOR: f64 = 0.01;
+/// Weight of the silhouette's part change against the blob's steps in the raw value (the part
+/// change's largest value on clean footage is about three times the steps').
+const PART_WEIGHT: f64 = 0.3;
+
+/// Weight of a part change's undoing over the next two frames, or of what it undoes of the two
+/// before (a flicker of the silhouette comes back; a lost or grown part stays).
+const UNDONE_WEIGHT: f64 = 2.0;
+
+/// The part shares sighting `o` lost and gained on the frame before (see [`Obs::part_lost`]),
+/// and whether its silhouette is alike in size to that frame's; None where either frame has no
+/// silhouette.
+fn part_shares(t: &Track, o: &Obs) -> Option<(f64, f64, bool)> {
+    let p = t.at(o.frame.checked_sub(1)?)?;
+    if p.state != TrackState::Visible || p.traced || p.silhouette <= 0.0 || o.silhouette <= 0.0 {
+        return None;
+    }
+    let r = o.silhouette / p.silhouette;
+    let (l, g) = (o.part_lost, o.part_gained);
+    Some((
+        l,
+        g,
+        (SIL_STEADY..1.0 / SIL_STEADY).contains(&r) && l.max(g) < PART_MAX,
+    ))
+}
+
+/// A sighting's part change: the silhouette share lost or gained in one frame less twice the
+/// other (a shift or a turn loses and gains alike) and less [`UNDONE_WEIGHT`] times what the
+/// next two frames undo of it or it undoes of the two before, and whether a part went. None where the silhouettes of the two frames
+/// are not alike in size.
+fn part_step(t: &Track, o: &Obs) -> Option<(f64, bool)> {
+    let (l, g, steady) = part_shares(t, o)?;
+    if !steady {
+        return None;
+    }
+    let loss = l > g;
+    // What the next two frames undo, and what this frame undoes of the two before.
+    let undone: f64 = [
+        o.frame + 1,
+        o.frame + 2,
+        o.frame.wrapping_sub(1),
+        o.frame.wrapping_sub(2),
+    ]
+    .iter()
+    .filter_map(|&f| t.at(f))
+    .filter(|n| n.state == TrackState::Visible && !n.traced)
+    .map(|n| if loss { n.part_gained } else { n.part_lost })
+    .sum();
+    Some((l.max(g) - 2.0 * l.min(g) - UNDONE_WEIGHT * undone, loss))
+}
+
+/// The largest part change of an articulated track against its usual ones (the 90th percentile
+/// of the larger share lost or gained, in every frame more than [`PART_APART`] frames away):
+/// raw value, whether a part went, and the sighting.
+fn part_change<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Option<(f64, bool, &'a Obs)> {
+    let seen: Vec<&Obs> = t.visible().filter(|o| !o.traced).collect();
+    if median(
+        &seen
+            .iter()
+            .map(|o| o.extremities as f64)
+            .collect::<Vec<_>>(),
+    ) < 1.0
+    {
+        return None;
+    }
+    let shares: Vec<(usize, f64, bool)> = seen
+        .iter()
+        .filter_map(|o| part_shares(t, o).map(|(l, g, steady)| (o.frame, l.max(g), steady)))
+        .collect();
+    let steady: Vec<usize> = shares.iter().filter(|s| s.2).map(|s| s.0).collect();
+    if steady.len() < PART_MEASURED.0 || (steady.len() as f64) < PART_MEASURED.1 * seen.len() as f64
+    {
+        return None;
+    }
+    let (first, last) = (steady[0], steady[steady.len() - 1]);
+    let mut best: Option<(f64, bool, &Obs)> = None;
+    for run in visible_runs(t, ctx) {
+        for (i, &o) in run.iter().enumerate() {
+            if o.traced || o.frame < first + PART_SETTLE.0 || o.frame + PART_SETTLE.1 > last {
+                continue;
+            }
+            let Some((v, loss)) = part_step(t, o) else {
+                continue;
+            };
+            let prev = (i > 0).then(|| run[i - 1]);
+            let edge = near_edge(o, ctx) || prev.is_some_and(|p| near_edge(p, ctx));
+            let crowded = crowded_by_peer(tracks, t.id, o)
+                || prev.is_some_and(|p| crowded_by_peer(tracks, t.id, p));
+            if edge || crowded || o.jump {
+                continue;
+            }
+            let mut others: Vec<f64> = shares
+                .iter()
+                .filter(|s| s.0.abs_diff(o.frame) > PART_APART)
+                .map(|s| s.1)
+                .collect();
+            if others.len() < 5 {
+                continue;
+            }
+            others.sort_by(f64::total_cmp);
+            let usual = others[(0.9 * (others.len() - 1) as f64) as usize];
+            let raw = v / (usual + PART_FLOOR);
+            if raw > 0.0 && best.is_none_or(|b| raw > b.0) {
+                best = Some((raw, loss, o));
+            }
+        }
+    }
+    best
+}
 
 /// The missing-limbs check.
 pub struct MissingLimbs;
@@ -43,24 +169,56 @@ impl Check for MissingLimbs {
                     (size + height, loss, st)
                 })
                 .max_by(|a, b| a.0.total_cmp(&b.0));
-            if let Some((raw, loss, st)) = best {
+            let steps = best.map(|(raw, loss, st)| {
+                let detail = format!(
+                    "area ×{:.2}, height ×{:.2}, protrusions {:+.1}",
+                    st.d_area.exp(),
+                    st.d_height.exp(),
+                    st.d_ext
+                );
+                (raw, loss, st.frame, st.bbox, detail)
+            });
+            let part = part_change(t, tracks, ctx).map(|(raw, loss, o)| {
+                let share = if loss { o.part_lost } else { o.part_gained };
+                let detail = format!(
+                    "{:.0}% of its silhouette {} at once ({:.1} times its usual change)",
+                    100.0 * share,
+                    if loss { "gone" } else { "new" },
+                    raw
+                );
+                (PART_WEIGHT * raw, loss, o.frame, o.bbox, detail)
+            });
+            // The two cues add up; the larger one says where, and whether a part went or came.
+            let best = match (steps, part) {
+                (Some(a), Some(b)) => {
+                    let raw = a.0 + b.0;
+                    let (lead, other) = if a.0 >= b.0 { (a, b) } else { (b, a) };
+                    Some((
+                        raw,
+                        lead.1,
+                        lead.2,
+                        lead.3,
+                        format!("{}; {}", lead.4, other.4),
+                    ))
+                }
+                (a, b) => a.or(b),
+            };
+            if let Some((raw, loss, frame, bbox, detail)) = best {
                 out.push(Finding {
                     family: "missing_limbs",
                     kind: if loss { "part_loss" } else { "part_gain" },
-                    frame_start: st.frame,
-                    frame_end: st.frame + 3,
+                    frame_start: frame,
+                    frame_end: frame + 3,
                     track_id: t.id,
-                    bbox: st.bbox,
+                    bbox,
                     raw,
                     score: 0.0,
                     detail: format!(
-                        "track {} {} a part at frame {}: area ×{:.2}, height ×{:.2}, protrusions {:+.1}",
+                        "track {} {} a part at frame {}: {}",
                         t.id,
                         if loss { "loses" } else { "grows" },
-                        st.frame,
-                        st.d_area.exp(),
-                        st.d_height.exp(),
-                        st.d_ext
+                        frame,
+                        detail
                     ),
                 });
             }
@@ -113,5 +271,45 @@ mod tests {
             .unwrap();
         assert_eq!(best.kind, "part_gain");
         assert!((28..=32).contains(&best.frame_start), "{best:?}");
+    }
+
+    /// A walker whose silhouette loses `lost` of itself at frame 25 and, with `back`, gets it
+    /// back at frame 26 (a flicker).
+    fn silhouetted(lost: f64, back: bool) -> Track {
+        let o = (0..40)
+            .map(|f| {
+                let mut ob = obs(f, 60.0 + 1.5 * f as f64, 120.0, 40.0, [40.0, 40.0, 200.0]);
+                ob.extremities = 2;
+                ob.silhouette = 1000.0;
+                // A gait's small, steady changes.
+                ob.part_lost = if f % 3 == 0 { 0.004 } else { 0.0 };
+                if f == 25 {
+                    ob.part_lost = lost;
+                }
+                if back && f == 26 {
+                    ob.part_gained = lost;
+                }
+                ob
+            })
+            .collect();
+        track(1, o, EndReason::VideoEnd)
+    }
+
+    #[test]
+    fn a_part_gone_for_good_is_a_part_change_and_a_flicker_is_not() {
+        let c = ctx(40);
+        let t = silhouetted(0.1, false);
+        let (raw, loss, o) = part_change(&t, &[], &c).expect("a part change");
+        assert!(
+            raw > 5.0 && loss && o.frame == 25,
+            "{raw} {loss} {}",
+            o.frame
+        );
+        let t = silhouetted(0.1, true);
+        let flicker = part_change(&t, &[], &c).map_or(0.0, |b| b.0);
+        assert!(flicker < 1.0, "flicker {flicker}");
+        let t = silhouetted(0.0, false);
+        let gait = part_change(&t, &[], &c).map_or(0.0, |b| b.0);
+        assert!(gait < 1.0, "gait {gait}");
     }
 }

@@ -215,7 +215,7 @@ const PEER_SHARE: f64 = 0.2;
 
 /// True when sighting `o`'s box overlaps the box of another track's sighting (not gone out of
 /// view) at least [`PEER_SHARE`] its size.
-fn crowded_by_peer(tracks: &[Track], id: u32, o: &Obs) -> bool {
+pub(crate) fn crowded_by_peer(tracks: &[Track], id: u32, o: &Obs) -> bool {
     overlaps_other_of_size(tracks, id, o.frame, o.bbox, PEER_SHARE * o.area)
 }
 
@@ -701,6 +701,9 @@ pub(crate) mod testkit {
             traced: false,
             grown: false,
             unexplained: 0.0,
+            silhouette: 0.0,
+            part_lost: 0.0,
+            part_gained: 0.0,
         }
     }
 

@@ -13,6 +13,7 @@
 
 pub mod backfill;
 pub mod morphology;
+pub mod parts;
 pub mod segment;
 
 use crate::config::Config;
@@ -101,6 +102,15 @@ pub struct Obs {
     /// Pixels around the blob (its box grown by a quarter) whose colour the flow from the frame
     /// before does not explain, over the blob's area (0 when not segmented in this frame).
     pub unexplained: f64,
+    /// Pixel count of the blob's silhouette (see [`parts::silhouette`]; 0 when not segmented
+    /// in this frame).
+    pub silhouette: f64,
+    /// Pixels of the track's silhouette in the frame before that this one lost, in regions
+    /// thicker than a rim (see [`parts::change`]), over this silhouette's area (0 when either
+    /// frame has none).
+    pub part_lost: f64,
+    /// Pixels this silhouette gained on the one of the frame before, as `part_lost`.
+    pub part_gained: f64,
 }
 
 /// Colour difference (levels, some channel) to the flow-warped frame before above which a pixel's
@@ -311,6 +321,8 @@ pub struct Tracker {
     retraced: std::collections::BTreeSet<u32>,
     /// Traces to put into their tracks at the end.
     traces: Vec<Trace>,
+    /// Each track's silhouette in the last frame it was segmented in, by track id.
+    silhouettes: BTreeMap<u32, (usize, parts::Silhouette)>,
 }
 
 /// Share of a new track's first-blob pixels that must be found in an earlier frame for it to
@@ -389,6 +401,9 @@ impl Trace {
                 jump: false,
                 traced: true,
                 unexplained: 0.0,
+                silhouette: 0.0,
+                part_lost: 0.0,
+                part_gained: 0.0,
                 ..from.clone()
             }
         };
@@ -549,6 +564,7 @@ impl Tracker {
             seeds: BTreeMap::new(),
             retraced: Default::default(),
             traces: Vec::new(),
+            silhouettes: BTreeMap::new(),
         })
     }
 
@@ -650,6 +666,9 @@ impl Tracker {
             traced: false,
             grown: d.grown,
             unexplained: d.unexplained,
+            silhouette: 0.0,
+            part_lost: 0.0,
+            part_gained: 0.0,
         }
     }
 
@@ -1073,12 +1092,36 @@ impl Tracker {
             }
         }
         // Apply.
+        let silhouettes = (0..dets.len())
+            .map(|j| {
+                let others: Vec<&Detection> = (0..dets.len())
+                    .filter(|&k| k != j)
+                    .map(|k| &dets[k])
+                    .collect();
+                parts::silhouette(bgr, dets[j].rect, &others)
+            })
+            .collect::<opencv::Result<Vec<_>>>()?;
         let mut settled = Vec::new();
         for i in 0..nt {
             match det_of_track[i] {
                 Some(j) => {
                     let mut o = self.obs_of(&dets[j], frame);
                     o.jump = jumped[i];
+                    let t = &self.active[i];
+                    o.silhouette = silhouettes[j].area as f64;
+                    if let (Some((f, before)), Some(p)) =
+                        (self.silhouettes.get(&t.id), t.last_visible())
+                    {
+                        if *f + 1 == frame && p.frame + 1 == frame && !p.traced {
+                            let (lost, gained) =
+                                parts::change(before, &silhouettes[j], (o.cx - p.cx, o.cy - p.cy));
+                            let area = o.silhouette.max(1.0);
+                            (o.part_lost, o.part_gained) =
+                                (lost as f64 / area, gained as f64 / area);
+                        }
+                    }
+                    self.silhouettes
+                        .insert(t.id, (frame, silhouettes[j].clone()));
                     Self::push_visible(&mut self.active[i], o);
                     let t = &self.active[i];
                     if self.cfg.track_backfill > 0
@@ -1146,7 +1189,9 @@ impl Tracker {
                 } else if self.cfg.track_backfill > 0 && !d.faint {
                     self.seeds.insert(id, backfill::Seed::of(bgr, d, frame)?);
                 }
-                let o = self.obs_of(d, frame);
+                let mut o = self.obs_of(d, frame);
+                o.silhouette = silhouettes[j].area as f64;
+                self.silhouettes.insert(id, (frame, silhouettes[j].clone()));
                 self.active.push(Track {
                     id,
                     obs: vec![o],

@@ -964,6 +964,24 @@ fn components(data: &[u8], w: usize, h: usize) -> Vec<Component> {
     comps
 }
 
+/// The largest 8-connected component of the set pixels of a `w` × `h` row-major mask (the first
+/// in label order among equals) as a mask of the same size (255 on it); None when nothing is set.
+pub(crate) fn largest_component(data: &[u8], w: usize, h: usize) -> Option<Vec<u8>> {
+    let comps = components(data, w, h);
+    let mut best: Option<&Component> = None;
+    for c in &comps {
+        if best.is_none_or(|b| c.area > b.area) {
+            best = Some(c);
+        }
+    }
+    let c = best?;
+    let mut out = vec![0u8; w * h];
+    for r in &c.runs {
+        out[r.y * w + r.x0..r.y * w + r.x1].fill(255);
+    }
+    Some(out)
+}
+
 /// Closes a motion mask (9x9), fills the holes of its blobs and dilates it a little.
 fn filled(motion: &Mat) -> opencv::Result<Mat> {
     let closed = morphology::apply(motion, Op::Close, ELLIPSE9, 1)?;
