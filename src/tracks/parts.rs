@@ -18,6 +18,8 @@ const RING: i32 = 6;
 const GROW: f64 = 0.15;
 /// Search (px) around the blob's own displacement when aligning two silhouettes.
 const SEARCH: i32 = 3;
+/// The alignment is judged on every this-many-th silhouette pixel.
+const SEARCH_SAMPLE: usize = 4;
 
 /// The silhouette of one blob (analysis px).
 #[derive(Debug, Clone, Default)]
@@ -71,42 +73,68 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
         let q = |c: u8| c as usize * LEVELS / 256;
         (q(data[i]), q(data[i + 1]), q(data[i + 2]))
     };
-    // Background bins: those of the ring, each with its neighbours.
-    let mut background = vec![false; LEVELS * LEVELS * LEVELS];
     let index = |b: usize, g: usize, r: usize| (b * LEVELS + g) * LEVELS + r;
     let inside =
         |o: &Rect, x: i32, y: i32| x >= o.x && x < o.x + o.width && y >= o.y && y < o.y + o.height;
+    // Only the other blobs whose boxes reach into the ring's outer box matter.
+    let (rx0, ry0) = ((x0 - RING).max(0), (y0 - RING).max(0));
+    let (rx1, ry1) = ((x1 + RING).min(iw), (y1 + RING).min(ih));
+    let others: Vec<&&Detection> = others
+        .iter()
+        .filter(|o| {
+            let r = o.rect;
+            r.x < rx1 && r.x + r.width > rx0 && r.y < ry1 && r.y + r.height > ry0
+        })
+        .collect();
     let inside_other = |x: i32, y: i32| others.iter().any(|o| inside(&o.rect, x, y));
     let masks = others
         .iter()
         .map(|o| morphology::bytes(&o.mask))
         .collect::<opencv::Result<Vec<_>>>()?;
-    let on_other = |x: i32, y: i32| {
-        others.iter().zip(&masks).any(|(o, m)| {
-            inside(&o.rect, x, y) && m[((y - o.rect.y) * o.rect.width + x - o.rect.x) as usize] != 0
-        })
-    };
-    for y in (y0 - RING).max(0)..(y1 + RING).min(ih) {
-        for x in (x0 - RING).max(0)..(x1 + RING).min(iw) {
-            if (x0..x1).contains(&x) && (y0..y1).contains(&y) || inside_other(x, y) {
-                continue;
-            }
-            let (b, g, r) = bin(x, y);
-            for nb in b.saturating_sub(1)..=(b + 1).min(LEVELS - 1) {
-                for ng in g.saturating_sub(1)..=(g + 1).min(LEVELS - 1) {
-                    for nr in r.saturating_sub(1)..=(r + 1).min(LEVELS - 1) {
-                        background[index(nb, ng, nr)] = true;
-                    }
+    // The other blobs' pixels inside the grown box.
+    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    let mut on_other = vec![false; w * h];
+    for (o, m) in others.iter().zip(&masks) {
+        let r = o.rect;
+        for y in r.y.max(y0)..(r.y + r.height).min(y1) {
+            for x in r.x.max(x0)..(r.x + r.width).min(x1) {
+                if m[((y - r.y) * r.width + x - r.x) as usize] != 0 {
+                    on_other[(y - y0) as usize * w + (x - x0) as usize] = true;
                 }
             }
         }
     }
-    let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
+    // Background bins: those seen in the ring, each with its neighbours.
+    let mut seen = vec![false; LEVELS * LEVELS * LEVELS];
+    let mut bins = Vec::new();
+    for y in ry0..ry1 {
+        for x in rx0..rx1 {
+            if (x0..x1).contains(&x) && (y0..y1).contains(&y) || inside_other(x, y) {
+                continue;
+            }
+            let (b, g, r) = bin(x, y);
+            if !seen[index(b, g, r)] {
+                seen[index(b, g, r)] = true;
+                bins.push((b, g, r));
+            }
+        }
+    }
+    let mut background = vec![false; LEVELS * LEVELS * LEVELS];
+    for (b, g, r) in bins {
+        for nb in b.saturating_sub(1)..=(b + 1).min(LEVELS - 1) {
+            for ng in g.saturating_sub(1)..=(g + 1).min(LEVELS - 1) {
+                for nr in r.saturating_sub(1)..=(r + 1).min(LEVELS - 1) {
+                    background[index(nb, ng, nr)] = true;
+                }
+            }
+        }
+    }
     let mut px = Vec::with_capacity(w * h);
     for y in y0..y1 {
         for x in x0..x1 {
             let (b, g, r) = bin(x, y);
-            px.push(u8::from(!background[index(b, g, r)] && !on_other(x, y)) * 255);
+            let other = on_other[(y - y0) as usize * w + (x - x0) as usize];
+            px.push(u8::from(!background[index(b, g, r)] && !other) * 255);
         }
     }
     let px = morphology::apply_bytes(px, w, h, Op::Open, RECT3, 1);
@@ -133,13 +161,15 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
 
 /// Pixels `before` lost and `after` gained (each counted after a 3x3 erosion, so rims a pixel
 /// or two wide do not count), with `before` moved by `shift` (the blob's displacement, px) and
-/// then by the offset within [`SEARCH`] px that overlaps the two most.
+/// then by the offset within [`SEARCH`] px that overlaps the two most (judged on a sample of
+/// `before`'s pixels).
 pub fn change(before: &Silhouette, after: &Silhouette, shift: (f64, f64)) -> (usize, usize) {
     if before.area == 0 || after.area == 0 {
         return (0, 0);
     }
     let (sx, sy) = (shift.0.round() as i32, shift.1.round() as i32);
-    let pts: Vec<(i32, i32)> = before.set_pixels().collect();
+    // The offset is searched on every [`SEARCH_SAMPLE`]-th pixel of `before` (its raster order).
+    let pts: Vec<(i32, i32)> = before.set_pixels().step_by(SEARCH_SAMPLE).collect();
     let mut best = (0usize, sx, sy);
     for dy in -SEARCH..=SEARCH {
         for dx in -SEARCH..=SEARCH {
@@ -160,16 +190,27 @@ pub fn change(before: &Silhouette, after: &Silhouette, shift: (f64, f64)) -> (us
     let cx1 = (after.x + after.w as i32).max(before.x + ox + before.w as i32) + 1;
     let cy1 = (after.y + after.h as i32).max(before.y + oy + before.h as i32) + 1;
     let (cw, ch) = ((cx1 - cx0) as usize, (cy1 - cy0) as usize);
-    let mut lost = vec![0u8; cw * ch];
-    let mut gained = vec![0u8; cw * ch];
-    for y in cy0..cy1 {
-        for x in cx0..cx1 {
-            let (a, b) = (before.at(x - ox, y - oy), after.at(x, y));
-            let i = (y - cy0) as usize * cw + (x - cx0) as usize;
-            lost[i] = u8::from(a && !b) * 255;
-            gained[i] = u8::from(b && !a) * 255;
+    // Each silhouette drawn into the canvas, row by row.
+    let draw = |sil: &Silhouette, dx: i32, dy: i32| {
+        let mut c = vec![0u8; cw * ch];
+        let x = (sil.x + dx - cx0) as usize;
+        for (row, src) in sil.px.chunks_exact(sil.w.max(1)).enumerate() {
+            let y = (sil.y + dy - cy0) as usize + row;
+            c[y * cw + x..y * cw + x + sil.w].copy_from_slice(src);
         }
-    }
+        c
+    };
+    let (a, b) = (draw(before, ox, oy), draw(after, 0, 0));
+    let lost: Vec<u8> = a
+        .iter()
+        .zip(&b)
+        .map(|(&a, &b)| u8::from(a != 0 && b == 0) * 255)
+        .collect();
+    let gained: Vec<u8> = a
+        .iter()
+        .zip(&b)
+        .map(|(&a, &b)| u8::from(b != 0 && a == 0) * 255)
+        .collect();
     let count = |m: Vec<u8>| {
         morphology::apply_bytes(m, cw, ch, Op::Erode, RECT3, 1)
             .iter()
