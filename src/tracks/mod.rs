@@ -1092,15 +1092,14 @@ impl Tracker {
             }
         }
         // Apply.
-        let silhouettes = (0..dets.len())
-            .map(|j| {
-                let others: Vec<&Detection> = (0..dets.len())
-                    .filter(|&k| k != j)
-                    .map(|k| &dets[k])
-                    .collect();
-                parts::silhouette(bgr, dets[j].rect, &others)
-            })
-            .collect::<opencv::Result<Vec<_>>>()?;
+        // Silhouettes only of the blobs a track takes or starts with (each at most once).
+        let silhouette_of = |j: usize| {
+            let others: Vec<&Detection> = (0..dets.len())
+                .filter(|&k| k != j)
+                .map(|k| &dets[k])
+                .collect();
+            parts::silhouette(bgr, dets[j].rect, &others)
+        };
         let mut settled = Vec::new();
         for i in 0..nt {
             match det_of_track[i] {
@@ -1108,20 +1107,20 @@ impl Tracker {
                     let mut o = self.obs_of(&dets[j], frame);
                     o.jump = jumped[i];
                     let t = &self.active[i];
-                    o.silhouette = silhouettes[j].area as f64;
+                    let sil = silhouette_of(j)?;
+                    o.silhouette = sil.area as f64;
                     if let (Some((f, before)), Some(p)) =
                         (self.silhouettes.get(&t.id), t.last_visible())
                     {
                         if *f + 1 == frame && p.frame + 1 == frame && !p.traced {
                             let (lost, gained) =
-                                parts::change(before, &silhouettes[j], (o.cx - p.cx, o.cy - p.cy));
+                                parts::change(before, &sil, (o.cx - p.cx, o.cy - p.cy));
                             let area = o.silhouette.max(1.0);
                             (o.part_lost, o.part_gained) =
                                 (lost as f64 / area, gained as f64 / area);
                         }
                     }
-                    self.silhouettes
-                        .insert(t.id, (frame, silhouettes[j].clone()));
+                    self.silhouettes.insert(t.id, (frame, sil));
                     Self::push_visible(&mut self.active[i], o);
                     let t = &self.active[i];
                     if self.cfg.track_backfill > 0
@@ -1190,8 +1189,9 @@ impl Tracker {
                     self.seeds.insert(id, backfill::Seed::of(bgr, d, frame)?);
                 }
                 let mut o = self.obs_of(d, frame);
-                o.silhouette = silhouettes[j].area as f64;
-                self.silhouettes.insert(id, (frame, silhouettes[j].clone()));
+                let sil = silhouette_of(j)?;
+                o.silhouette = sil.area as f64;
+                self.silhouettes.insert(id, (frame, sil));
                 self.active.push(Track {
                     id,
                     obs: vec![o],

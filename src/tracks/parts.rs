@@ -28,7 +28,7 @@ pub struct Silhouette {
     y: i32,
     w: usize,
     h: usize,
-    /// 1 on the silhouette, 0 elsewhere, row-major `w` × `h`.
+    /// 255 on the silhouette, 0 elsewhere, row-major `w` × `h`.
     px: Vec<u8>,
     /// Pixel count.
     pub area: usize,
