@@ -188,49 +188,62 @@ impl<'a, T: Copy + Into<f32>, const CH: usize> Grid<'a, T, CH> {
 }
 
 /// Where the flow does not explain the frame, on the grid of every `step`-th pixel across and
-/// down (`(w + step − 1) / step` wide, row-major), judged inside `region` (x0, y0, x1, y1 in
-/// px, ends exclusive) and 0 outside it: 1 where some channel of `cur` (8-bit BGR, the flow's
-/// size) differs by more than `thr` from `prev` sampled (bilinearly, OpenCV's `remap`) where
-/// the backward flow `bwd` (`cur` → `prev`) says the pixel came from. Moving edges show a thin
-/// line of it; an object that changes shape or colour from one frame to the next shows its
+/// down (`(w + step − 1) / step` wide, row-major), judged inside `regions` (each x0, y0, x1, y1
+/// in px, ends exclusive) and 0 outside them: 1 where some channel of `cur` (8-bit BGR, the
+/// flow's size) differs by more than `thr` from `prev` sampled (bilinearly, OpenCV's `remap`)
+/// where the backward flow `bwd` (`cur` → `prev`) says the pixel came from. Moving edges show a
+/// thin line of it; an object that changes shape or colour from one frame to the next shows its
 /// whole changed part.
 pub fn unexplained_map(
     prev: &Mat,
     cur: &Mat,
     bwd: &FlowField,
     step: usize,
-    region: (usize, usize, usize, usize),
+    regions: &[(usize, usize, usize, usize)],
     thr: f32,
 ) -> opencv::Result<Vec<u8>> {
     let (h, w) = bwd.dim();
     let step = step.max(1);
     let (gw, gh) = (w.div_ceil(step), h.div_ceil(step));
     let mut out = vec![0u8; gw * gh];
-    let (gx0, gy0) = (region.0.div_ceil(step), region.1.div_ceil(step));
-    let (gx1, gy1) = (
-        region.2.min(w).div_ceil(step),
-        region.3.min(h).div_ceil(step),
-    );
-    if gx1 <= gx0 || gy1 <= gy0 {
+    // The grid pixels inside some region, in raster order (each once).
+    let mut wanted = vec![false; gw * gh];
+    for &(x0, y0, x1, y1) in regions {
+        let (gx0, gx1) = (x0.div_ceil(step), x1.min(w).div_ceil(step));
+        for gy in y0.div_ceil(step)..y1.min(h).div_ceil(step) {
+            if gx0 < gx1 {
+                wanted[gy * gw + gx0..gy * gw + gx1].fill(true);
+            }
+        }
+    }
+    // Each wanted grid pixel's index on the grid and in the frame.
+    let cells: Vec<(usize, usize)> = wanted
+        .chunks_exact(gw)
+        .enumerate()
+        .flat_map(|(gy, row)| {
+            row.iter()
+                .enumerate()
+                .filter(|(_, &on)| on)
+                .map(move |(gx, _)| (gy * gw + gx, gy * step * w + gx * step))
+        })
+        .collect();
+    if cells.is_empty() {
         return Ok(out);
     }
-    let (rw, rh) = (gx1 - gx0, gy1 - gy0);
+    // `prev` sampled at each wanted grid pixel's source: a one-row map.
     let mut map = Mat::new_rows_cols_with_default(
-        rh as i32,
-        rw as i32,
+        1,
+        cells.len() as i32,
         opencv::core::CV_32FC2,
         opencv::core::Scalar::all(0.0),
     )?;
     let f = bwd.as_slice();
-    let m = floats_mut(map.data_typed_mut::<Vec2f>()?);
-    for (ry, row) in m.chunks_exact_mut(2 * rw).enumerate() {
-        let y = (gy0 + ry) * step;
-        for (rx, p) in row.chunks_exact_mut(2).enumerate() {
-            let x = (gx0 + rx) * step;
-            let i = y * w + x;
-            p[0] = x as f32 + f[2 * i];
-            p[1] = y as f32 + f[2 * i + 1];
-        }
+    for (p, &(_, i)) in floats_mut(map.data_typed_mut::<Vec2f>()?)
+        .chunks_exact_mut(2)
+        .zip(&cells)
+    {
+        p[0] = (i % w) as f32 + f[2 * i];
+        p[1] = (i / w) as f32 + f[2 * i + 1];
     }
     let mut warped = Mat::default();
     opencv::imgproc::remap(
@@ -244,18 +257,13 @@ pub fn unexplained_map(
     )?;
     let (a, c) = (warped.data_bytes()?, cur.data_bytes()?);
     let t = thr.clamp(0.0, 255.0) as u8;
-    for (ry, arow) in a.chunks_exact(3 * rw).enumerate() {
-        let (gy, y) = (gy0 + ry, (gy0 + ry) * step);
-        let orow = &mut out[gy * gw + gx0..gy * gw + gx1];
-        for (rx, (o, a)) in orow.iter_mut().zip(arow.chunks_exact(3)).enumerate() {
-            let i = y * w + (gx0 + rx) * step;
-            let c = &c[3 * i..3 * i + 3];
-            let d = a[0]
-                .abs_diff(c[0])
-                .max(a[1].abs_diff(c[1]))
-                .max(a[2].abs_diff(c[2]));
-            *o = (d > t) as u8;
-        }
+    for (a, &(cell, i)) in a.chunks_exact(3).zip(&cells) {
+        let c = &c[3 * i..3 * i + 3];
+        let d = a[0]
+            .abs_diff(c[0])
+            .max(a[1].abs_diff(c[1]))
+            .max(a[2].abs_diff(c[2]));
+        out[cell] = (d > t) as u8;
     }
     Ok(out)
 }
@@ -640,11 +648,19 @@ mod tests {
                 })
                 .count()
         };
-        let all = unexplained_map(&prev, &cur, &bwd, step, (0, 0, w, h), 40.0).unwrap();
+        let all = unexplained_map(&prev, &cur, &bwd, step, &[(0, 0, w, h)], 40.0).unwrap();
         assert_eq!(all.len(), gw * (h / step));
         assert_eq!(marked(&all, true), 100, "the square's 10 x 10 grid pixels");
         assert_eq!(marked(&all, false), 0);
-        let left = unexplained_map(&prev, &cur, &bwd, step, (0, 0, 30, h), 40.0).unwrap();
+        let left = unexplained_map(
+            &prev,
+            &cur,
+            &bwd,
+            step,
+            &[(0, 0, 30, h), (10, 0, 20, 4)],
+            40.0,
+        )
+        .unwrap();
         assert_eq!(marked(&left, true) + marked(&left, false), 0);
     }
 

@@ -142,10 +142,7 @@ fn set_unexplained(
         })
         .collect();
     const STEP: usize = UNEXPLAINED_STEP;
-    let region = boxes.iter().fold((usize::MAX, usize::MAX, 0, 0), |r, b| {
-        (r.0.min(b.0), r.1.min(b.1), r.2.max(b.2), r.3.max(b.3))
-    });
-    let miss = crate::flow::unexplained_map(prev, cur, &pair.bwd, STEP, region, UNEXPLAINED_LEVEL)?;
+    let miss = crate::flow::unexplained_map(prev, cur, &pair.bwd, STEP, &boxes, UNEXPLAINED_LEVEL)?;
     let gw = w.div_ceil(STEP);
     for (d, (x0, y0, x1, y1)) in dets.iter_mut().zip(boxes) {
         let (gx0, gx1) = (x0.div_ceil(STEP), x1.div_ceil(STEP));

@@ -18,8 +18,6 @@ const RING: i32 = 6;
 const GROW: f64 = 0.15;
 /// Search (px) around the blob's own displacement when aligning two silhouettes.
 const SEARCH: i32 = 3;
-/// The alignment is judged on every this-many-th silhouette pixel.
-const SEARCH_SAMPLE: usize = 4;
 
 /// The silhouette of one blob (analysis px).
 #[derive(Debug, Clone, Default)]
@@ -28,28 +26,40 @@ pub struct Silhouette {
     y: i32,
     w: usize,
     h: usize,
-    /// 255 on the silhouette, 0 elsewhere, row-major `w` × `h`.
-    px: Vec<u8>,
+    /// The pixels, a row of `w.div_ceil(64)` words after another: bit `i` of word `k` is
+    /// column `64 k + i`.
+    bits: Vec<u64>,
     /// Pixel count.
     pub area: usize,
 }
 
 impl Silhouette {
-    fn at(&self, x: i32, y: i32) -> bool {
-        let (u, v) = (x - self.x, y - self.y);
-        u >= 0
-            && v >= 0
-            && (u as usize) < self.w
-            && (v as usize) < self.h
-            && self.px[v as usize * self.w + u as usize] != 0
+    /// Silhouette `px` (255 on it, else 0), `w` x `h`, its top left at (`x`, `y`).
+    fn packed(x: i32, y: i32, w: usize, h: usize, px: &[u8]) -> Self {
+        let words = w.div_ceil(64);
+        let mut bits = vec![0u64; words * h];
+        for (row, out) in px
+            .chunks_exact(w.max(1))
+            .zip(bits.chunks_exact_mut(words.max(1)))
+        {
+            let binary = morphology::pack_row(row, out);
+            debug_assert!(binary, "a silhouette is 0 or 255");
+        }
+        let area = bits.iter().map(|v| v.count_ones() as usize).sum();
+        Silhouette {
+            x,
+            y,
+            w,
+            h,
+            bits,
+            area,
+        }
     }
 
-    fn set_pixels(&self) -> impl Iterator<Item = (i32, i32)> + '_ {
-        self.px
-            .iter()
-            .enumerate()
-            .filter(|(_, &v)| v != 0)
-            .map(|(i, _)| (self.x + (i % self.w) as i32, self.y + (i / self.w) as i32))
+    /// Row `r`'s words.
+    fn row(&self, r: usize) -> &[u64] {
+        let words = self.w.div_ceil(64);
+        &self.bits[r * words..(r + 1) * words]
     }
 }
 
@@ -68,12 +78,9 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
         return Ok(Silhouette::default());
     }
     let data = bgr.data_bytes()?;
-    let bin = |x: i32, y: i32| {
-        let i = 3 * (y as usize * iw as usize + x as usize);
-        let q = |c: u8| c as usize * LEVELS / 256;
-        (q(data[i]), q(data[i + 1]), q(data[i + 2]))
-    };
-    let index = |b: usize, g: usize, r: usize| (b * LEVELS + g) * LEVELS + r;
+    let stride = 3 * iw as usize;
+    // A pixel's colour bin: 4 bits a channel, blue highest.
+    let bin = |p: &[u8]| (p[0] as usize >> 4) << 8 | (p[1] as usize >> 4) << 4 | p[2] as usize >> 4;
     let inside =
         |o: &Rect, x: i32, y: i32| x >= o.x && x < o.x + o.width && y >= o.y && y < o.y + o.height;
     // Only the other blobs whose boxes reach into the ring's outer box matter.
@@ -86,7 +93,6 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
             r.x < rx1 && r.x + r.width > rx0 && r.y < ry1 && r.y + r.height > ry0
         })
         .collect();
-    let inside_other = |x: i32, y: i32| others.iter().any(|o| inside(&o.rect, x, y));
     let masks = others
         .iter()
         .map(|o| morphology::bytes(&o.mask))
@@ -104,120 +110,162 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
             }
         }
     }
-    // Background bins: those seen in the ring, each with its neighbours.
+    // Background bins: those seen in the ring (outside other blobs' boxes), each with its
+    // neighbours.
     let mut seen = vec![false; LEVELS * LEVELS * LEVELS];
     let mut bins = Vec::new();
     for y in ry0..ry1 {
-        for x in rx0..rx1 {
-            if (x0..x1).contains(&x) && (y0..y1).contains(&y) || inside_other(x, y) {
-                continue;
-            }
-            let (b, g, r) = bin(x, y);
-            if !seen[index(b, g, r)] {
-                seen[index(b, g, r)] = true;
-                bins.push((b, g, r));
+        let row = &data[y as usize * stride..(y as usize + 1) * stride];
+        let spans: [(i32, i32); 2] = if (y0..y1).contains(&y) {
+            [(rx0, x0), (x1, rx1)]
+        } else {
+            [(rx0, rx1), (rx1, rx1)]
+        };
+        for (from, to) in spans {
+            for x in from..to {
+                if !others.is_empty() && others.iter().any(|o| inside(&o.rect, x, y)) {
+                    continue;
+                }
+                let b = bin(&row[3 * x as usize..]);
+                if !seen[b] {
+                    seen[b] = true;
+                    bins.push(b);
+                }
             }
         }
     }
     let mut background = vec![false; LEVELS * LEVELS * LEVELS];
-    for (b, g, r) in bins {
-        for nb in b.saturating_sub(1)..=(b + 1).min(LEVELS - 1) {
-            for ng in g.saturating_sub(1)..=(g + 1).min(LEVELS - 1) {
-                for nr in r.saturating_sub(1)..=(r + 1).min(LEVELS - 1) {
-                    background[index(nb, ng, nr)] = true;
+    let near = |c: usize| c.saturating_sub(1)..=(c + 1).min(LEVELS - 1);
+    for b in bins {
+        let (cb, cg, cr) = (b >> 8, (b >> 4) & 15, b & 15);
+        for nb in near(cb) {
+            for ng in near(cg) {
+                for nr in near(cr) {
+                    background[nb << 8 | ng << 4 | nr] = true;
                 }
             }
         }
     }
     let mut px = Vec::with_capacity(w * h);
-    for y in y0..y1 {
-        for x in x0..x1 {
-            let (b, g, r) = bin(x, y);
-            let other = on_other[(y - y0) as usize * w + (x - x0) as usize];
-            px.push(u8::from(!background[index(b, g, r)] && !other) * 255);
-        }
+    for (r, y) in (y0..y1).enumerate() {
+        let row =
+            &data[y as usize * stride + 3 * x0 as usize..y as usize * stride + 3 * x1 as usize];
+        let other = &on_other[r * w..(r + 1) * w];
+        px.extend(
+            row.chunks_exact(3)
+                .zip(other)
+                .map(|(p, &o)| u8::from(!background[bin(p)] && !o) * 255),
+        );
     }
     let px = morphology::apply_bytes(px, w, h, Op::Open, RECT3, 1);
-    let Some(piece) = super::segment::largest_component(&px, w, h) else {
-        return Ok(Silhouette {
-            x: x0,
-            y: y0,
-            w,
-            h,
-            px: vec![0; w * h],
-            area: 0,
-        });
-    };
-    let area = piece.iter().filter(|&&v| v != 0).count();
-    Ok(Silhouette {
-        x: x0,
-        y: y0,
-        w,
-        h,
-        px: piece,
-        area,
-    })
+    let piece = super::segment::largest_component(&px, w, h).unwrap_or_else(|| vec![0; w * h]);
+    Ok(Silhouette::packed(x0, y0, w, h, &piece))
 }
 
 /// Pixels `before` lost and `after` gained (each counted after a 3x3 erosion, so rims a pixel
 /// or two wide do not count), with `before` moved by `shift` (the blob's displacement, px) and
-/// then by the offset within [`SEARCH`] px that overlaps the two most (judged on a sample of
-/// `before`'s pixels).
+/// then by the offset within [`SEARCH`] px under which the two overlap the most.
 pub fn change(before: &Silhouette, after: &Silhouette, shift: (f64, f64)) -> (usize, usize) {
     if before.area == 0 || after.area == 0 {
         return (0, 0);
     }
     let (sx, sy) = (shift.0.round() as i32, shift.1.round() as i32);
-    // The offset is searched on every [`SEARCH_SAMPLE`]-th pixel of `before` (its raster order).
-    let pts: Vec<(i32, i32)> = before.set_pixels().step_by(SEARCH_SAMPLE).collect();
-    let mut best = (0usize, sx, sy);
+    // A canvas holding both under every offset searched, a pixel of margin around.
+    let cx0 = after.x.min(before.x + sx - SEARCH) - 1;
+    let cy0 = after.y.min(before.y + sy - SEARCH) - 1;
+    let cx1 = (after.x + after.w as i32).max(before.x + sx + SEARCH + before.w as i32) + 1;
+    let cy1 = (after.y + after.h as i32).max(before.y + sy + SEARCH + before.h as i32) + 1;
+    let (cw, ch) = ((cx1 - cx0) as usize, (cy1 - cy0) as usize);
+    let words = cw.div_ceil(64);
+    let mut a = vec![0u64; words * ch];
+    for r in 0..after.h {
+        let y = (after.y - cy0) as usize + r;
+        place(
+            &mut a[y * words..(y + 1) * words],
+            after.row(r),
+            (after.x - cx0) as usize,
+        );
+    }
+    // `before`'s rows moved by each horizontal offset (its own rows; canvas columns).
+    let moved: Vec<Vec<u64>> = (-SEARCH..=SEARCH)
+        .map(|dx| {
+            let mut m = vec![0u64; words * before.h];
+            for r in 0..before.h {
+                let at = (before.x + sx + dx - cx0) as usize;
+                place(&mut m[r * words..(r + 1) * words], before.row(r), at);
+            }
+            m
+        })
+        .collect();
+    let overlap = |m: &[u64], top: usize| {
+        m.iter()
+            .zip(&a[top * words..(top + before.h) * words])
+            .map(|(&p, &q)| (p & q).count_ones() as usize)
+            .sum::<usize>()
+    };
+    let mut best = (0usize, 0i32, 0i32);
     for dy in -SEARCH..=SEARCH {
+        let top = (before.y + sy + dy - cy0) as usize;
         for dx in -SEARCH..=SEARCH {
-            let (ox, oy) = (sx + dx, sy + dy);
-            let n = pts
-                .iter()
-                .filter(|&&(x, y)| after.at(x + ox, y + oy))
-                .count();
+            let n = overlap(&moved[(dx + SEARCH) as usize], top);
             if n > best.0 {
-                best = (n, ox, oy);
+                best = (n, dx, dy);
             }
         }
     }
-    let (_, ox, oy) = best;
-    // A canvas holding both, a pixel of margin around.
-    let cx0 = after.x.min(before.x + ox) - 1;
-    let cy0 = after.y.min(before.y + oy) - 1;
-    let cx1 = (after.x + after.w as i32).max(before.x + ox + before.w as i32) + 1;
-    let cy1 = (after.y + after.h as i32).max(before.y + oy + before.h as i32) + 1;
-    let (cw, ch) = ((cx1 - cx0) as usize, (cy1 - cy0) as usize);
-    // Each silhouette drawn into the canvas, row by row.
-    let draw = |sil: &Silhouette, dx: i32, dy: i32| {
-        let mut c = vec![0u8; cw * ch];
-        let x = (sil.x + dx - cx0) as usize;
-        for (row, src) in sil.px.chunks_exact(sil.w.max(1)).enumerate() {
-            let y = (sil.y + dy - cy0) as usize + row;
-            c[y * cw + x..y * cw + x + sil.w].copy_from_slice(src);
+    let (_, dx, dy) = best;
+    let mut b = vec![0u64; words * ch];
+    let top = (before.y + sy + dy - cy0) as usize;
+    b[top * words..(top + before.h) * words].copy_from_slice(&moved[(dx + SEARCH) as usize]);
+    let lost: Vec<u64> = b.iter().zip(&a).map(|(&p, &q)| p & !q).collect();
+    let gained: Vec<u64> = b.iter().zip(&a).map(|(&p, &q)| q & !p).collect();
+    (
+        eroded_count(&lost, words, ch),
+        eroded_count(&gained, words, ch),
+    )
+}
+
+/// ORs the bits of `src` into `dst` from bit `at` on (bits past `dst`'s end are dropped).
+fn place(dst: &mut [u64], src: &[u64], at: usize) {
+    let (k, b) = (at / 64, at % 64);
+    for (i, &v) in src.iter().enumerate() {
+        if let Some(d) = dst.get_mut(k + i) {
+            *d |= v << b;
         }
-        c
-    };
-    let (a, b) = (draw(before, ox, oy), draw(after, 0, 0));
-    let lost: Vec<u8> = a
-        .iter()
-        .zip(&b)
-        .map(|(&a, &b)| u8::from(a != 0 && b == 0) * 255)
+        if b > 0 {
+            if let Some(d) = dst.get_mut(k + i + 1) {
+                *d |= v >> (64 - b);
+            }
+        }
+    }
+}
+
+/// Set pixels of a bit image (`words` per row, `h` rows) that survive a 3x3 erosion (pixels
+/// outside the image count as unset).
+fn eroded_count(img: &[u64], words: usize, h: usize) -> usize {
+    // Each row eroded across: a pixel and both its neighbours set.
+    let across: Vec<u64> = img
+        .chunks_exact(words)
+        .flat_map(|row| {
+            (0..words).map(move |k| {
+                let left = (row[k] << 1) | if k > 0 { row[k - 1] >> 63 } else { 0 };
+                let right = (row[k] >> 1) | row.get(k + 1).map_or(0, |&n| n << 63);
+                row[k] & left & right
+            })
+        })
         .collect();
-    let gained: Vec<u8> = a
-        .iter()
-        .zip(&b)
-        .map(|(&a, &b)| u8::from(b != 0 && a == 0) * 255)
-        .collect();
-    let count = |m: Vec<u8>| {
-        morphology::apply_bytes(m, cw, ch, Op::Erode, RECT3, 1)
-            .iter()
-            .filter(|&&v| v != 0)
-            .count()
-    };
-    (count(lost), count(gained))
+    (1..h.saturating_sub(1))
+        .map(|y| {
+            (0..words)
+                .map(|k| {
+                    let v = across[(y - 1) * words + k]
+                        & across[y * words + k]
+                        & across[(y + 1) * words + k];
+                    v.count_ones() as usize
+                })
+                .sum::<usize>()
+        })
+        .sum()
 }
 
 #[cfg(test)]
