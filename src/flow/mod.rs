@@ -206,27 +206,31 @@ pub fn unexplained_map(
     let step = step.max(1);
     let (gw, gh) = (w.div_ceil(step), h.div_ceil(step));
     let mut out = vec![0u8; gw * gh];
-    // The grid pixels inside some region, in raster order (each once).
-    let mut wanted = vec![false; gw * gh];
-    for &(x0, y0, x1, y1) in regions {
-        let (gx0, gx1) = (x0.div_ceil(step), x1.min(w).div_ceil(step));
-        for gy in y0.div_ceil(step)..y1.min(h).div_ceil(step) {
-            if gx0 < gx1 {
-                wanted[gy * gw + gx0..gy * gw + gx1].fill(true);
+    // Each grid pixel inside some region (each once, in raster order): its index on the grid,
+    // and its x and y in the frame.
+    let spans: Vec<(usize, usize, usize, usize)> = regions
+        .iter()
+        .map(|&(x0, y0, x1, y1)| {
+            let (gx0, gx1) = (x0.div_ceil(step), x1.min(w).div_ceil(step));
+            let (gy0, gy1) = (y0.div_ceil(step), y1.min(h).div_ceil(step));
+            (gx0, gy0, gx1.max(gx0), gy1.max(gy0))
+        })
+        .filter(|s| s.0 < s.2 && s.1 < s.3)
+        .collect();
+    let mut cells: Vec<(usize, usize, usize)> = Vec::new();
+    let mut row: Vec<(usize, usize)> = Vec::new();
+    for gy in spans.iter().map(|s| s.1).min().unwrap_or(0)..spans.iter().map(|s| s.3).max().unwrap_or(0) {
+        row.clear();
+        row.extend(spans.iter().filter(|s| (s.1..s.3).contains(&gy)).map(|s| (s.0, s.2)));
+        row.sort_unstable();
+        let mut next = 0;
+        for &(from, to) in &row {
+            for gx in from.max(next)..to {
+                cells.push((gy * gw + gx, gx * step, gy * step));
             }
+            next = next.max(to);
         }
     }
-    // Each wanted grid pixel's index on the grid and in the frame.
-    let cells: Vec<(usize, usize)> = wanted
-        .chunks_exact(gw)
-        .enumerate()
-        .flat_map(|(gy, row)| {
-            row.iter()
-                .enumerate()
-                .filter(|(_, &on)| on)
-                .map(move |(gx, _)| (gy * gw + gx, gy * step * w + gx * step))
-        })
-        .collect();
     if cells.is_empty() {
         return Ok(out);
     }
@@ -238,12 +242,13 @@ pub fn unexplained_map(
         opencv::core::Scalar::all(0.0),
     )?;
     let f = bwd.as_slice();
-    for (p, &(_, i)) in floats_mut(map.data_typed_mut::<Vec2f>()?)
+    for (p, &(_, x, y)) in floats_mut(map.data_typed_mut::<Vec2f>()?)
         .chunks_exact_mut(2)
         .zip(&cells)
     {
-        p[0] = (i % w) as f32 + f[2 * i];
-        p[1] = (i / w) as f32 + f[2 * i + 1];
+        let i = y * w + x;
+        p[0] = x as f32 + f[2 * i];
+        p[1] = y as f32 + f[2 * i + 1];
     }
     let mut warped = Mat::default();
     opencv::imgproc::remap(
@@ -257,7 +262,8 @@ pub fn unexplained_map(
     )?;
     let (a, c) = (warped.data_bytes()?, cur.data_bytes()?);
     let t = thr.clamp(0.0, 255.0) as u8;
-    for (a, &(cell, i)) in a.chunks_exact(3).zip(&cells) {
+    for (a, &(cell, x, y)) in a.chunks_exact(3).zip(&cells) {
+        let i = y * w + x;
         let c = &c[3 * i..3 * i + 3];
         let d = a[0]
             .abs_diff(c[0])

@@ -12,6 +12,8 @@ use opencv::prelude::*;
 
 /// Colour levels per channel of the colour histogram (16: 4096 bins).
 const LEVELS: usize = 16;
+/// Colour bins.
+const BINS: usize = LEVELS * LEVELS * LEVELS;
 /// Width (analysis px) of the ring around the grown box whose colours are background.
 const RING: i32 = 6;
 /// Share of the box's longer side the box is grown by on each side.
@@ -112,7 +114,7 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
     }
     // Background bins: those seen in the ring (outside other blobs' boxes), each with its
     // neighbours.
-    let mut seen = vec![false; LEVELS * LEVELS * LEVELS];
+    let mut seen = vec![false; BINS];
     let mut bins = Vec::new();
     for y in ry0..ry1 {
         let row = &data[y as usize * stride..(y as usize + 1) * stride];
@@ -134,7 +136,7 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
             }
         }
     }
-    let mut background = vec![false; LEVELS * LEVELS * LEVELS];
+    let mut background = vec![false; BINS];
     let near = |c: usize| c.saturating_sub(1)..=(c + 1).min(LEVELS - 1);
     for b in bins {
         let (cb, cg, cr) = (b >> 8, (b >> 4) & 15, b & 15);
@@ -146,16 +148,18 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
             }
         }
     }
-    let mut px = Vec::with_capacity(w * h);
-    for (r, y) in (y0..y1).enumerate() {
+    let background: &[bool; BINS] = background.as_slice().try_into().expect("BINS");
+    let mut px = vec![0u8; w * h];
+    for ((out, other), y) in px
+        .chunks_exact_mut(w)
+        .zip(on_other.chunks_exact(w))
+        .zip(y0..y1)
+    {
         let row =
             &data[y as usize * stride + 3 * x0 as usize..y as usize * stride + 3 * x1 as usize];
-        let other = &on_other[r * w..(r + 1) * w];
-        px.extend(
-            row.chunks_exact(3)
-                .zip(other)
-                .map(|(p, &o)| u8::from(!background[bin(p)] && !o) * 255),
-        );
+        for ((o, p), &other) in out.iter_mut().zip(row.chunks_exact(3)).zip(other) {
+            *o = u8::from(!background[bin(p)] & !other).wrapping_neg();
+        }
     }
     let px = morphology::apply_bytes(px, w, h, Op::Open, RECT3, 1);
     let piece = super::segment::largest_component(&px, w, h).unwrap_or_else(|| vec![0; w * h]);
