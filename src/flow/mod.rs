@@ -219,9 +219,16 @@ pub fn unexplained_map(
         .collect();
     let mut cells: Vec<(usize, usize, usize)> = Vec::new();
     let mut row: Vec<(usize, usize)> = Vec::new();
-    for gy in spans.iter().map(|s| s.1).min().unwrap_or(0)..spans.iter().map(|s| s.3).max().unwrap_or(0) {
+    for gy in
+        spans.iter().map(|s| s.1).min().unwrap_or(0)..spans.iter().map(|s| s.3).max().unwrap_or(0)
+    {
         row.clear();
-        row.extend(spans.iter().filter(|s| (s.1..s.3).contains(&gy)).map(|s| (s.0, s.2)));
+        row.extend(
+            spans
+                .iter()
+                .filter(|s| (s.1..s.3).contains(&gy))
+                .map(|s| (s.0, s.2)),
+        );
         row.sort_unstable();
         let mut next = 0;
         for &(from, to) in &row {

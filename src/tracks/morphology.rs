@@ -307,9 +307,21 @@ impl Bits {
             .chunks_exact_mut(self.w)
             .zip(self.data.chunks_exact(self.words))
         {
-            let mut eights = row.chunks_exact_mut(8);
-            for (i, eight) in eights.by_ref().enumerate() {
-                let byte = (bits[i / 8] >> (8 * (i % 8))) & 0xff;
+            let mut sixty_fours = row.chunks_exact_mut(64);
+            for (chunk, &word) in sixty_fours.by_ref().zip(bits) {
+                for (j, eight) in chunk.chunks_exact_mut(8).enumerate() {
+                    let byte = (word >> (8 * j)) & 0xff;
+                    eight.copy_from_slice(&SPREAD[byte as usize].to_le_bytes());
+                }
+            }
+            let tail = sixty_fours.into_remainder();
+            let word = bits[(self.w - tail.len()) / 64..]
+                .first()
+                .copied()
+                .unwrap_or(0);
+            let mut eights = tail.chunks_exact_mut(8);
+            for (j, eight) in eights.by_ref().enumerate() {
+                let byte = (word >> (8 * j)) & 0xff;
                 eight.copy_from_slice(&SPREAD[byte as usize].to_le_bytes());
             }
             let rest = eights.into_remainder();
@@ -351,11 +363,16 @@ impl Bits {
         let mut halves: Vec<usize> = e.0.to_vec();
         halves.sort_unstable();
         halves.dedup();
-        // Horizontal pass per distinct half-width, each widening the previous one.
-        let mut planes: Vec<(usize, Vec<u64>)> = Vec::with_capacity(halves.len());
+        // Horizontal pass per distinct half-width, each widening the previous one (a half-width
+        // of 0 is the image itself).
+        let mut planes: Vec<(usize, std::borrow::Cow<[u64]>)> = Vec::with_capacity(halves.len());
         for &k in &halves {
             let (from, mut acc) = match planes.last() {
-                Some((p, plane)) => (*p, plane.clone()),
+                Some((p, plane)) => (*p, plane.to_vec()),
+                None if k == 0 => {
+                    planes.push((0, std::borrow::Cow::Borrowed(&self.data)));
+                    continue;
+                }
                 None => (0, self.data.clone()),
             };
             for (a, s) in acc
@@ -366,31 +383,27 @@ impl Bits {
                     Self::widen::<DILATE>(a, s, d, tail);
                 }
             }
-            planes.push((k, acc));
+            planes.push((k, std::borrow::Cow::Owned(acc)));
         }
-        let plane = |k: usize| &planes.iter().find(|(p, _)| *p == k).expect("listed").1;
+        // Each row of the element's plane.
+        let rows: Vec<&[u64]> =
+            e.0.iter()
+                .map(|&k| &*planes.iter().find(|(p, _)| *p == k).expect("listed").1)
+                .collect();
         let r = e.0.len() / 2;
         let mut out = vec![0u64; words * h];
         for (y, o) in out.chunks_exact_mut(words).enumerate() {
-            let mut first = true;
-            for (i, &k) in e.0.iter().enumerate() {
-                let yy = y as isize + i as isize - r as isize;
-                if yy < 0 || yy >= h as isize {
-                    if DILATE {
-                        continue;
-                    }
-                    // A zero row outside the image erodes the whole output row.
-                    o.fill(0);
-                    break;
-                }
-                let src = &plane(k)[yy as usize * words..(yy as usize + 1) * words];
-                if first {
-                    o.copy_from_slice(src);
-                    first = false;
-                } else {
-                    for (a, &b) in o.iter_mut().zip(src) {
-                        *a = if DILATE { *a | b } else { *a & b };
-                    }
+            // The element's rows that fall inside the image.
+            let (lo, hi) = (r.saturating_sub(y), rows.len().min(h + r - y));
+            if !DILATE && (lo > 0 || hi < rows.len()) {
+                // A zero row outside the image erodes the whole output row.
+                continue;
+            }
+            let at = |i: usize| &rows[i][(y + i - r) * words..(y + i - r + 1) * words];
+            o.copy_from_slice(at(lo));
+            for i in lo + 1..hi {
+                for (a, &b) in o.iter_mut().zip(at(i)) {
+                    *a = if DILATE { *a | b } else { *a & b };
                 }
             }
         }
@@ -589,16 +602,25 @@ mod tests {
     fn rows_pack_bit_for_bit() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(9);
         for len in [1usize, 7, 8, 15, 16, 17, 63, 64, 65, 130, 333] {
-            let row: Vec<u8> = (0..len).map(|_| if rng.gen_bool(0.5) { 255 } else { 0 }).collect();
+            let row: Vec<u8> = (0..len)
+                .map(|_| if rng.gen_bool(0.5) { 255 } else { 0 })
+                .collect();
             let mut out = vec![0u64; len.div_ceil(64)];
             assert!(pack_row(&row, &mut out));
             for (x, &v) in row.iter().enumerate() {
-                assert_eq!(out[x / 64] >> (x % 64) & 1 == 1, v == 255, "len {len} x {x}");
+                assert_eq!(
+                    out[x / 64] >> (x % 64) & 1 == 1,
+                    v == 255,
+                    "len {len} x {x}"
+                );
             }
             for bad in [0, len / 2, len - 1] {
                 let mut row = row.clone();
                 row[bad] = 128;
-                assert!(!pack_row(&row, &mut vec![0u64; len.div_ceil(64)]), "len {len} at {bad}");
+                assert!(
+                    !pack_row(&row, &mut vec![0u64; len.div_ceil(64)]),
+                    "len {len} at {bad}"
+                );
             }
         }
     }

@@ -1360,17 +1360,26 @@ pub fn split_by_colour(
     let m = morphology::bytes(&d.mask)?.into_owned();
     let fw = bgr.cols() as usize;
     let c = bgr.data_bytes()?;
-    let dist = |p: usize, col: [f64; 3]| {
-        (0..3)
-            .map(|k| (c[3 * p + k] as f64 - col[k]).powi(2))
-            .sum::<f64>()
+    // Squared channel distances to a colour, per channel and level (looked up, not computed
+    // for every pixel).
+    let squares = |col: [f64; 3]| -> Vec<[f64; 256]> {
+        col.iter()
+            .map(|&v| std::array::from_fn(|l| (l as f64 - v).powi(2)))
+            .collect()
     };
+    let (sq_near, sq_far) = (squares(near), squares(far));
+    let dist = |px: &[u8], sq: &[[f64; 256]]| (0..3).map(|k| sq[k][px[k] as usize]).sum::<f64>();
     let mut nearer = vec![0u8; w * h];
-    for y in 0..h {
-        for x in 0..w {
-            let p = (d.rect.y as usize + y) * fw + d.rect.x as usize + x;
-            if m[y * w + x] != 0 && dist(p, near) < dist(p, far) {
-                nearer[y * w + x] = 255;
+    for (y, (out, mrow)) in nearer
+        .chunks_exact_mut(w.max(1))
+        .zip(m.chunks_exact(w.max(1)))
+        .enumerate()
+    {
+        let from = 3 * ((d.rect.y as usize + y) * fw + d.rect.x as usize);
+        let row = &c[from..from + 3 * w];
+        for ((o, &inside), px) in out.iter_mut().zip(mrow).zip(row.chunks_exact(3)) {
+            if inside != 0 && dist(px, &sq_near) < dist(px, &sq_far) {
+                *o = 255;
             }
         }
     }
