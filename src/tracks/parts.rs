@@ -101,13 +101,14 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
         .collect::<opencv::Result<Vec<_>>>()?;
     // The other blobs' pixels inside the grown box.
     let (w, h) = ((x1 - x0) as usize, (y1 - y0) as usize);
-    let mut on_other = vec![false; w * h];
+    // 255 where no other blob's pixel is, else 0.
+    let mut not_other = vec![255u8; w * h];
     for (o, m) in others.iter().zip(&masks) {
         let r = o.rect;
         for y in r.y.max(y0)..(r.y + r.height).min(y1) {
             for x in r.x.max(x0)..(r.x + r.width).min(x1) {
                 if m[((y - r.y) * r.width + x - r.x) as usize] != 0 {
-                    on_other[(y - y0) as usize * w + (x - x0) as usize] = true;
+                    not_other[(y - y0) as usize * w + (x - x0) as usize] = 0;
                 }
             }
         }
@@ -136,29 +137,30 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
             }
         }
     }
-    let mut background = vec![false; BINS];
+    // 255 for the object's own bins, 0 for the background's.
+    let mut own = vec![255u8; BINS];
     let near = |c: usize| c.saturating_sub(1)..=(c + 1).min(LEVELS - 1);
     for b in bins {
         let (cb, cg, cr) = (b >> 8, (b >> 4) & 15, b & 15);
         for nb in near(cb) {
             for ng in near(cg) {
                 for nr in near(cr) {
-                    background[nb << 8 | ng << 4 | nr] = true;
+                    own[nb << 8 | ng << 4 | nr] = 0;
                 }
             }
         }
     }
-    let background: &[bool; BINS] = background.as_slice().try_into().expect("BINS");
+    let own: &[u8; BINS] = own.as_slice().try_into().expect("BINS");
     let mut px = vec![0u8; w * h];
-    for ((out, other), y) in px
+    for ((out, keep), y) in px
         .chunks_exact_mut(w)
-        .zip(on_other.chunks_exact(w))
+        .zip(not_other.chunks_exact(w))
         .zip(y0..y1)
     {
         let row =
             &data[y as usize * stride + 3 * x0 as usize..y as usize * stride + 3 * x1 as usize];
-        for ((o, p), &other) in out.iter_mut().zip(row.chunks_exact(3)).zip(other) {
-            *o = u8::from(!background[bin(p)] & !other).wrapping_neg();
+        for ((o, p), &keep) in out.iter_mut().zip(row.chunks_exact(3)).zip(keep) {
+            *o = own[bin(p)] & keep;
         }
     }
     let px = morphology::apply_bytes(px, w, h, Op::Open, RECT3, 1);
