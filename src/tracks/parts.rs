@@ -16,6 +16,10 @@ const LEVELS: usize = 16;
 const BINS: usize = LEVELS * LEVELS * LEVELS;
 /// Width (analysis px) of the ring around the grown box whose colours are background.
 const RING: i32 = 6;
+/// A blob whose box comes within this many px of the frame's border has no silhouette: the
+/// ring its background colours come from is cut, and what it lost or gained may be the edge's
+/// doing (the checks leave such sightings out too).
+const BORDER: i32 = 4;
 /// Share of the box's longer side the box is grown by on each side.
 const GROW: f64 = 0.15;
 /// Search (px) around the blob's own displacement when aligning two silhouettes.
@@ -68,9 +72,17 @@ impl Silhouette {
 /// The silhouette of the blob boxed by `rect` in frame `bgr` (8-bit BGR): the pixels of the box,
 /// grown by [`GROW`] of its longer side, whose colour bin (or a neighbouring bin) is not seen in
 /// the ring [`RING`] px wide around it outside the boxes of `others` (other objects' blobs), and
-/// which are not on those blobs; opened 3x3; its largest 8-connected piece.
+/// which are not on those blobs; opened 3x3; its largest 8-connected piece. Empty for a blob
+/// within [`BORDER`] px of the frame's border.
 pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Result<Silhouette> {
     let (iw, ih) = (bgr.cols(), bgr.rows());
+    if rect.x < BORDER
+        || rect.y < BORDER
+        || rect.x + rect.width > iw - BORDER
+        || rect.y + rect.height > ih - BORDER
+    {
+        return Ok(Silhouette::default());
+    }
     let g = GROW * rect.width.max(rect.height) as f64;
     let x0 = (rect.x as f64 - g).max(0.0) as i32;
     let y0 = (rect.y as f64 - g).max(0.0) as i32;
@@ -340,5 +352,9 @@ mod tests {
         let lame = silhouette(&frame(43, &[1, 15, 29]), rect(43), &[]).unwrap();
         let (l, g) = change(&before, &lame, (3.0, 0.0));
         assert!(l >= 60 && g < 20, "leg gone: lost {l}, gained {g}");
+        // At the frame's border the ring is cut: no silhouette, so no change either.
+        let cut = silhouette(&frame(2, &[2, 14, 30, 42]), rect(2), &[]).unwrap();
+        assert_eq!(cut.area, 0);
+        assert_eq!(change(&before, &cut, (-38.0, 0.0)), (0, 0));
     }
 }
