@@ -279,6 +279,17 @@ pub fn pack_row(row: &[u8], out: &mut [u64]) -> bool {
     true
 }
 
+/// Erosion by `e` (zero outside) of a `w` x `h` bit image laid out as [`pack_row`] packs a row:
+/// rows of `w.div_ceil(64)` words, bits past `w` unset.
+pub fn erode_bits(data: Vec<u64>, w: usize, h: usize, e: Element) -> Vec<u64> {
+    let words = w.div_ceil(64);
+    debug_assert_eq!(data.len(), words * h);
+    if words == 0 {
+        return data;
+    }
+    Bits { w, h, words, data }.pass::<false>(e).data
+}
+
 /// A binary image as bits: rows of `words` words, bit `i` of word `k` is column `64 k + i`;
 /// bits past the last column are 0.
 struct Bits {

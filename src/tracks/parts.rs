@@ -237,10 +237,14 @@ pub fn change(before: &Silhouette, after: &Silhouette, shift: (f64, f64)) -> (us
     b[top * words..(top + before.h) * words].copy_from_slice(&moved[(dx + SEARCH) as usize]);
     let lost: Vec<u64> = b.iter().zip(&a).map(|(&p, &q)| p & !q).collect();
     let gained: Vec<u64> = b.iter().zip(&a).map(|(&p, &q)| q & !p).collect();
-    (
-        eroded_count(&lost, words, ch),
-        eroded_count(&gained, words, ch),
-    )
+    // Counted after a 3x3 erosion.
+    let count = |m: Vec<u64>| {
+        morphology::erode_bits(m, cw, ch, RECT3)
+            .iter()
+            .map(|v| v.count_ones() as usize)
+            .sum()
+    };
+    (count(lost), count(gained))
 }
 
 /// ORs the bits of `src` into `dst` from bit `at` on (bits past `dst`'s end are dropped).
@@ -256,34 +260,6 @@ fn place(dst: &mut [u64], src: &[u64], at: usize) {
             }
         }
     }
-}
-
-/// Set pixels of a bit image (`words` per row, `h` rows) that survive a 3x3 erosion (pixels
-/// outside the image count as unset).
-fn eroded_count(img: &[u64], words: usize, h: usize) -> usize {
-    // Each row eroded across: a pixel and both its neighbours set.
-    let across: Vec<u64> = img
-        .chunks_exact(words)
-        .flat_map(|row| {
-            (0..words).map(move |k| {
-                let left = (row[k] << 1) | if k > 0 { row[k - 1] >> 63 } else { 0 };
-                let right = (row[k] >> 1) | row.get(k + 1).map_or(0, |&n| n << 63);
-                row[k] & left & right
-            })
-        })
-        .collect();
-    (1..h.saturating_sub(1))
-        .map(|y| {
-            (0..words)
-                .map(|k| {
-                    let v = across[(y - 1) * words + k]
-                        & across[y * words + k]
-                        & across[(y + 1) * words + k];
-                    v.count_ones() as usize
-                })
-                .sum::<usize>()
-        })
-        .sum()
 }
 
 #[cfg(test)]
