@@ -29,6 +29,10 @@ const PART_FLOOR: f64 = 0.01;
 /// Weight of the silhouette's part change against the blob's steps in the raw value (the part
 /// change's largest value on clean footage is about three times the steps').
 const PART_WEIGHT: f64 = 0.3;
+/// Frames apart within which the blob-step and the part-change cues count as one finding.
+const AGREE: usize = 1;
+/// A cue's finding: raw value, whether a part went, frame, box, detail.
+type Cue = (f64, bool, usize, [f64; 4], String);
 
 /// Weight of a part change's undoing over the next two frames, or of what it undoes of the two
 /// before (a flicker of the silhouette comes back; a lost or grown part stays).
@@ -78,8 +82,9 @@ fn part_step(t: &Track, o: &Obs) -> Option<(f64, bool)> {
 
 /// The largest part change of an articulated track against its usual ones (the 90th percentile
 /// of the larger share lost or gained, in every frame more than [`PART_APART`] frames away):
-/// raw value, whether a part went, and the sighting.
-fn part_change<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Option<(f64, bool, &'a Obs)> {
+/// raw value, whether a part went, and the sighting, for every measured sighting with a part
+/// change (none for a track that is not articulated or not measured often enough).
+fn part_changes<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Vec<(f64, bool, &'a Obs)> {
     let seen: Vec<&Obs> = t.visible().filter(|o| !o.traced).collect();
     if median(
         &seen
@@ -88,7 +93,7 @@ fn part_change<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Option<(f64
             .collect::<Vec<_>>(),
     ) < 1.0
     {
-        return None;
+        return Vec::new();
     }
     let shares: Vec<(usize, f64, bool)> = seen
         .iter()
@@ -97,10 +102,10 @@ fn part_change<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Option<(f64
     let steady: Vec<usize> = shares.iter().filter(|s| s.2).map(|s| s.0).collect();
     if steady.len() < PART_MEASURED.0 || (steady.len() as f64) < PART_MEASURED.1 * seen.len() as f64
     {
-        return None;
+        return Vec::new();
     }
     let (first, last) = (steady[0], steady[steady.len() - 1]);
-    let mut best: Option<(f64, bool, &Obs)> = None;
+    let mut found = Vec::new();
     for run in visible_runs(t, ctx) {
         for (i, &o) in run.iter().enumerate() {
             if o.traced || o.frame < first + PART_SETTLE.0 || o.frame + PART_SETTLE.1 > last {
@@ -127,12 +132,12 @@ fn part_change<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Option<(f64
             others.sort_by(f64::total_cmp);
             let usual = others[(0.9 * (others.len() - 1) as f64) as usize];
             let raw = v / (usual + PART_FLOOR);
-            if raw > 0.0 && best.is_none_or(|b| raw > b.0) {
-                best = Some((raw, loss, o));
+            if raw > 0.0 {
+                found.push((raw, loss, o));
             }
         }
     }
-    best
+    found
 }
 
 /// The missing-limbs check.
@@ -147,7 +152,7 @@ impl Check for MissingLimbs {
         let mut out = Vec::new();
         for t in tracks {
             let cands = steps(t, tracks, ctx);
-            let best = cands
+            let steps: Vec<Cue> = cands
                 .iter()
                 .filter(|st| {
                     st.articulated
@@ -166,43 +171,60 @@ impl Check for MissingLimbs {
                     } else {
                         st.d_area < 0.0 || (st.d_area.abs() < 0.02 && st.d_ext < 0.0)
                     };
-                    (size + height, loss, st)
+                    let detail = format!(
+                        "area ×{:.2}, height ×{:.2}, protrusions {:+.1}",
+                        st.d_area.exp(),
+                        st.d_height.exp(),
+                        st.d_ext
+                    );
+                    (size + height, loss, st.frame, st.bbox, detail)
                 })
-                .max_by(|a, b| a.0.total_cmp(&b.0));
-            let steps = best.map(|(raw, loss, st)| {
-                let detail = format!(
-                    "area ×{:.2}, height ×{:.2}, protrusions {:+.1}",
-                    st.d_area.exp(),
-                    st.d_height.exp(),
-                    st.d_ext
-                );
-                (raw, loss, st.frame, st.bbox, detail)
-            });
-            let part = part_change(t, tracks, ctx).map(|(raw, loss, o)| {
-                let share = if loss { o.part_lost } else { o.part_gained };
-                let detail = format!(
-                    "{:.0}% of its silhouette {} at once ({:.1} times its usual change)",
-                    100.0 * share,
-                    if loss { "gone" } else { "new" },
-                    raw
-                );
-                (PART_WEIGHT * raw, loss, o.frame, o.bbox, detail)
-            });
-            // The two cues add up; the larger one says where, and whether a part went or came.
-            let best = match (steps, part) {
-                (Some(a), Some(b)) => {
-                    let raw = a.0 + b.0;
-                    let (lead, other) = if a.0 >= b.0 { (a, b) } else { (b, a) };
-                    Some((
-                        raw,
-                        lead.1,
-                        lead.2,
-                        lead.3,
-                        format!("{}; {}", lead.4, other.4),
-                    ))
+                .collect();
+            let parts: Vec<Cue> = part_changes(t, tracks, ctx)
+                .into_iter()
+                .map(|(raw, loss, o)| {
+                    let share = if loss { o.part_lost } else { o.part_gained };
+                    let detail = format!(
+                        "{:.0}% of its silhouette {} at once ({:.1} times its usual change)",
+                        100.0 * share,
+                        if loss { "gone" } else { "new" },
+                        raw
+                    );
+                    (PART_WEIGHT * raw, loss, o.frame, o.bbox, detail)
+                })
+                .collect();
+            // Where: the frame where the two cues add up most, a cue's value plus the other's
+            // largest within [`AGREE`] frames (the larger of the two says whether a part went or
+            // came). How much: the two cues' largest values, wherever each is.
+            let mut best: Option<(f64, bool, usize, [f64; 4], String)> = None;
+            for (mine, theirs) in [(&steps, &parts), (&parts, &steps)] {
+                for a in mine.iter() {
+                    let b = theirs
+                        .iter()
+                        .filter(|b| b.2.abs_diff(a.2) <= AGREE)
+                        .max_by(|x, y| x.0.total_cmp(&y.0));
+                    let raw = a.0 + b.map_or(0.0, |b| b.0);
+                    if best.as_ref().is_some_and(|x| raw <= x.0) {
+                        continue;
+                    }
+                    let loss = match b {
+                        Some(b) if b.0 > a.0 => b.1,
+                        _ => a.1,
+                    };
+                    // The other cue where it agrees, else where it is largest.
+                    let far = theirs.iter().max_by(|x, y| x.0.total_cmp(&y.0));
+                    let detail = match (b, far) {
+                        (Some(b), _) => format!("{}; {}", a.4, b.4),
+                        (None, Some(f)) => format!("{}; at frame {}: {}", a.4, f.2, f.4),
+                        (None, None) => a.4.clone(),
+                    };
+                    best = Some((raw, loss, a.2, a.3, detail));
                 }
-                (a, b) => a.or(b),
-            };
+            }
+            let largest = |c: &[Cue]| c.iter().map(|c| c.0).fold(0.0, f64::max);
+            if let Some(b) = best.as_mut() {
+                b.0 = largest(&steps) + largest(&parts);
+            }
             if let Some((raw, loss, frame, bbox, detail)) = best {
                 out.push(Finding {
                     family: "missing_limbs",
@@ -295,21 +317,52 @@ mod tests {
         track(1, o, EndReason::VideoEnd)
     }
 
+    /// The largest part change of a track: raw value, whether a part went, frame.
+    fn largest_part_change(t: &Track, c: &Context) -> Option<(f64, bool, usize)> {
+        part_changes(t, &[], c)
+            .into_iter()
+            .map(|(raw, loss, o)| (raw, loss, o.frame))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    }
+
     #[test]
     fn a_part_gone_for_good_is_a_part_change_and_a_flicker_is_not() {
         let c = ctx(40);
         let t = silhouetted(0.1, false);
-        let (raw, loss, o) = part_change(&t, &[], &c).expect("a part change");
-        assert!(
-            raw > 5.0 && loss && o.frame == 25,
-            "{raw} {loss} {}",
-            o.frame
-        );
+        let (raw, loss, frame) = largest_part_change(&t, &c).expect("a part change");
+        assert!(raw > 5.0 && loss && frame == 25, "{raw} {loss} {frame}");
         let t = silhouetted(0.1, true);
-        let flicker = part_change(&t, &[], &c).map_or(0.0, |b| b.0);
+        let flicker = largest_part_change(&t, &c).map_or(0.0, |b| b.0);
         assert!(flicker < 1.0, "flicker {flicker}");
         let t = silhouetted(0.0, false);
-        let gait = part_change(&t, &[], &c).map_or(0.0, |b| b.0);
+        let gait = largest_part_change(&t, &c).map_or(0.0, |b| b.0);
         assert!(gait < 1.0, "gait {gait}");
+    }
+
+    /// The spiked walker's silhouette also grows at frame 30, with its box, and a little more at
+    /// frame 44, where the box does not change (alone, larger than the box step): the finding is
+    /// where the two cues agree, and its
+    /// raw value holds both cues' largest values.
+    #[test]
+    fn a_finding_is_where_the_two_cues_agree() {
+        let mut t = walker(true);
+        for o in &mut t.obs {
+            o.silhouette = 1000.0;
+            o.part_lost = if o.frame % 3 == 0 { 0.004 } else { 0.0 };
+            o.part_gained = match o.frame {
+                30 => 0.12,
+                44 => 0.2,
+                _ => 0.0,
+            };
+        }
+        let c = ctx(60);
+        let parts = largest_part_change(&t, &c).expect("part changes");
+        assert_eq!(parts.2, 44, "the silhouette alone changes most at frame 44");
+        let found = MissingLimbs.find(&[t], &c, &Config::default());
+        let best = found.iter().max_by(|a, b| a.raw.total_cmp(&b.raw)).unwrap();
+        assert!((29..=31).contains(&best.frame_start), "{best:?}");
+        assert_eq!(best.kind, "part_gain");
+        assert!(best.raw > PART_WEIGHT * parts.0, "{best:?}");
+        assert!(best.detail.contains("silhouette"), "{}", best.detail);
     }
 }
