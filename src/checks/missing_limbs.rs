@@ -57,8 +57,8 @@ fn part_shares(t: &Track, o: &Obs) -> Option<(f64, f64, bool)> {
 
 /// A sighting's part change: the silhouette share lost or gained in one frame less twice the
 /// other (a shift or a turn loses and gains alike) and less [`UNDONE_WEIGHT`] times what the
-/// next two frames undo of it or it undoes of the two before, and whether a part went. None where the silhouettes of the two frames
-/// are not alike in size.
+/// next two frames undo of it or it undoes of the two before, and whether a part went. None
+/// where the silhouettes of the two frames are not alike in size.
 fn part_step(t: &Track, o: &Obs) -> Option<(f64, bool)> {
     let (l, g, steady) = part_shares(t, o)?;
     if !steady {
@@ -67,13 +67,14 @@ fn part_step(t: &Track, o: &Obs) -> Option<(f64, bool)> {
     let loss = l > g;
     // What the next two frames undo, and what this frame undoes of the two before.
     let undone: f64 = [
-        o.frame + 1,
-        o.frame + 2,
-        o.frame.wrapping_sub(1),
-        o.frame.wrapping_sub(2),
+        Some(o.frame + 1),
+        Some(o.frame + 2),
+        o.frame.checked_sub(1),
+        o.frame.checked_sub(2),
     ]
-    .iter()
-    .filter_map(|&f| t.at(f))
+    .into_iter()
+    .flatten()
+    .filter_map(|f| t.at(f))
     .filter(|n| n.state == TrackState::Visible && !n.traced)
     .map(|n| if loss { n.part_gained } else { n.part_lost })
     .sum();
