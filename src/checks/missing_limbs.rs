@@ -197,15 +197,17 @@ impl Check for MissingLimbs {
             // Where: the frame where the two cues add up most, a cue's value plus the other's
             // largest within [`AGREE`] frames (the larger of the two says whether a part went or
             // came). How much: the two cues' largest values, wherever each is.
-            let mut best: Option<(f64, bool, usize, [f64; 4], String)> = None;
+            let largest = |c: &[Cue]| c.iter().max_by(|x, y| x.0.total_cmp(&y.0)).cloned();
+            let mut placed: Option<(f64, bool, usize, [f64; 4], String)> = None;
             for (mine, theirs) in [(&steps, &parts), (&parts, &steps)] {
+                let far = largest(theirs);
                 for a in mine.iter() {
                     let b = theirs
                         .iter()
                         .filter(|b| b.2.abs_diff(a.2) <= AGREE)
                         .max_by(|x, y| x.0.total_cmp(&y.0));
-                    let raw = a.0 + b.map_or(0.0, |b| b.0);
-                    if best.as_ref().is_some_and(|x| raw <= x.0) {
+                    let sum = a.0 + b.map_or(0.0, |b| b.0);
+                    if placed.as_ref().is_some_and(|x| sum <= x.0) {
                         continue;
                     }
                     let loss = match b {
@@ -213,19 +215,18 @@ impl Check for MissingLimbs {
                         _ => a.1,
                     };
                     // The other cue where it agrees, else where it is largest.
-                    let far = theirs.iter().max_by(|x, y| x.0.total_cmp(&y.0));
-                    let detail = match (b, far) {
+                    let detail = match (b, &far) {
                         (Some(b), _) => format!("{}; {}", a.4, b.4),
                         (None, Some(f)) => format!("{}; at frame {}: {}", a.4, f.2, f.4),
                         (None, None) => a.4.clone(),
                     };
-                    best = Some((raw, loss, a.2, a.3, detail));
+                    placed = Some((sum, loss, a.2, a.3, detail));
                 }
             }
-            let largest = |c: &[Cue]| c.iter().map(|c| c.0).fold(0.0, f64::max);
-            if let Some(b) = best.as_mut() {
-                b.0 = largest(&steps) + largest(&parts);
-            }
+            let value = |c: &[Cue]| largest(c).map_or(0.0, |c| c.0);
+            let best = placed.map(|(_, loss, frame, bbox, detail)| {
+                (value(&steps) + value(&parts), loss, frame, bbox, detail)
+            });
             if let Some((raw, loss, frame, bbox, detail)) = best {
                 out.push(Finding {
                     family: "missing_limbs",
@@ -342,8 +343,7 @@ mod tests {
 
     /// The spiked walker's silhouette also grows at frame 30, with its box, and a little more at
     /// frame 44, where the box does not change (alone, larger than the box step): the finding is
-    /// where the two cues agree, and its
-    /// raw value holds both cues' largest values.
+    /// where the two cues agree, and its raw value holds both cues' largest values.
     #[test]
     fn a_finding_is_where_the_two_cues_agree() {
         let mut t = walker(true);

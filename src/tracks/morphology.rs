@@ -318,31 +318,17 @@ impl Bits {
             .chunks_exact_mut(self.w)
             .zip(self.data.chunks_exact(self.words))
         {
-            let mut sixty_fours = row.chunks_exact_mut(64);
-            for (chunk, &word) in sixty_fours.by_ref().zip(bits) {
-                for (j, eight) in chunk.chunks_exact_mut(8).enumerate() {
+            // Eight bytes at a time from the table, then the row's last bytes bit by bit.
+            for (chunk, &word) in row.chunks_mut(64).zip(bits) {
+                let done = chunk.len() / 8 * 8;
+                let mut eights = chunk.chunks_exact_mut(8);
+                for (j, eight) in eights.by_ref().enumerate() {
                     let byte = (word >> (8 * j)) & 0xff;
                     eight.copy_from_slice(&SPREAD[byte as usize].to_le_bytes());
                 }
-            }
-            let tail = sixty_fours.into_remainder();
-            let word = bits[(self.w - tail.len()) / 64..]
-                .first()
-                .copied()
-                .unwrap_or(0);
-            let mut eights = tail.chunks_exact_mut(8);
-            for (j, eight) in eights.by_ref().enumerate() {
-                let byte = (word >> (8 * j)) & 0xff;
-                eight.copy_from_slice(&SPREAD[byte as usize].to_le_bytes());
-            }
-            let rest = eights.into_remainder();
-            let done = self.w - rest.len();
-            for (j, b) in rest.iter_mut().enumerate() {
-                *b = if bits[(done + j) / 64] >> ((done + j) % 64) & 1 == 1 {
-                    255
-                } else {
-                    0
-                };
+                for (j, b) in eights.into_remainder().iter_mut().enumerate() {
+                    *b = if word >> (done + j) & 1 == 1 { 255 } else { 0 };
+                }
             }
         }
     }

@@ -138,7 +138,7 @@ pub fn silhouette(bgr: &Mat, rect: Rect, others: &[&Detection]) -> opencv::Resul
         };
         for (from, to) in spans {
             for x in from..to {
-                if !others.is_empty() && others.iter().any(|o| inside(&o.rect, x, y)) {
+                if others.iter().any(|o| inside(&o.rect, x, y)) {
                     continue;
                 }
                 let b = bin(&row[3 * x as usize..]);
