@@ -31,6 +31,10 @@ const PART_FLOOR: f64 = 0.01;
 const PART_WEIGHT: f64 = 0.3;
 /// Frames apart within which the blob-step and the part-change cues count as one finding.
 const AGREE: usize = 1;
+/// Where a finding is placed, the part change counts this many times its weight in the raw
+/// value: it is the change of one frame, where the blob steps are medians over windows of
+/// frames and peak anywhere in a ramp.
+const PART_PLACE_WEIGHT: f64 = 2.0;
 /// A cue's finding: raw value, whether a part went, frame, box, detail.
 type Cue = (f64, bool, usize, [f64; 4], String);
 
@@ -194,12 +198,17 @@ impl Check for MissingLimbs {
                     (PART_WEIGHT * raw, loss, o.frame, o.bbox, detail)
                 })
                 .collect();
-            // Where: the frame where the two cues add up most, a cue's value plus the other's
-            // largest within [`AGREE`] frames (the larger of the two says whether a part went or
-            // came). How much: the two cues' largest values, wherever each is.
+            // Where: the frame where the two cues add up most (the part change at
+            // [`PART_PLACE_WEIGHT`] times its weight), a cue's value plus the other's largest
+            // within [`AGREE`] frames (the larger of the two says whether a part went or came).
+            // How much: the two cues' largest values, wherever each is.
             let largest = |c: &[Cue]| c.iter().max_by(|x, y| x.0.total_cmp(&y.0)).cloned();
+            let placing: Vec<Cue> = parts
+                .iter()
+                .map(|c| (PART_PLACE_WEIGHT * c.0, c.1, c.2, c.3, c.4.clone()))
+                .collect();
             let mut placed: Option<(f64, bool, usize, [f64; 4], String)> = None;
-            for (mine, theirs) in [(&steps, &parts), (&parts, &steps)] {
+            for (mine, theirs) in [(&steps, &placing), (&placing, &steps)] {
                 let far = largest(theirs);
                 for a in mine.iter() {
                     let b = theirs
@@ -352,7 +361,7 @@ mod tests {
             o.part_lost = if o.frame % 3 == 0 { 0.004 } else { 0.0 };
             o.part_gained = match o.frame {
                 30 => 0.12,
-                44 => 0.2,
+                44 => 0.15,
                 _ => 0.0,
             };
         }
@@ -365,5 +374,32 @@ mod tests {
         assert_eq!(best.kind, "part_gain");
         assert!(best.raw > PART_WEIGHT * parts.0, "{best:?}");
         assert!(best.detail.contains("silhouette"), "{}", best.detail);
+    }
+
+    /// The spiked walker's silhouette does not change where its box grows (frame 30) but grows at
+    /// frame 44, by less than the box step at its weight in the raw value and by more at
+    /// [`PART_PLACE_WEIGHT`] times it: the finding is at frame 44, sharp to the frame.
+    #[test]
+    fn the_silhouettes_one_frame_change_weighs_more_in_placing_a_finding() {
+        let mut t = walker(true);
+        for o in &mut t.obs {
+            o.silhouette = 1000.0;
+            o.part_lost = if o.frame % 3 == 0 { 0.004 } else { 0.0 };
+            o.part_gained = if o.frame == 44 { 0.1 } else { 0.0 };
+        }
+        let c = ctx(60);
+        let parts = largest_part_change(&t, &c).expect("part changes");
+        assert_eq!(parts.2, 44);
+        let found = MissingLimbs.find(&[t], &c, &Config::default());
+        let best = found.iter().max_by(|a, b| a.raw.total_cmp(&b.raw)).unwrap();
+        let box_step = best.raw - PART_WEIGHT * parts.0;
+        assert!(
+            PART_WEIGHT * parts.0 < box_step
+                && box_step < PART_PLACE_WEIGHT * PART_WEIGHT * parts.0,
+            "box step {box_step}, part change {}",
+            parts.0
+        );
+        assert!((43..=45).contains(&best.frame_start), "{best:?}");
+        assert_eq!(best.kind, "part_gain");
     }
 }
