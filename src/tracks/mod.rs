@@ -462,6 +462,20 @@ fn box_at_edge(b: [f64; 4], size: (f64, f64)) -> bool {
 /// background.
 const BACKGROUND_COLOUR: f64 = 60.0;
 
+/// A still blob is not taken for a ghost while the image under it changes from the frame before
+/// (see [`Tracker::slow_body`]) by more than this (largest channel mean, grey levels; twice this
+/// where the camera moved): a slow body whose flat inside shows no flow, not a background the
+/// plate got wrong.
+const SLOW_BODY_CHANGE: f64 = 5.0;
+/// Least size of such a slow body, as a share of the frame (300 px at 320 x 180).
+const SLOW_BODY_MIN_SHARE: f64 = 1.0 / 192.0;
+/// Largest share of such a slow body's pixels with flow: a still blob with something fast
+/// inside is a ghost with an object passing over it.
+const SLOW_BODY_MAX_MOVING: f64 = 0.02;
+/// Sightings after which a still blob is a ghost even when the image under it changes (a slow
+/// body has moved by then).
+const GHOST_PATIENCE: usize = 6;
+
 /// Velocity and acceleration of sighting `o` from the visible sighting `p` before it.
 fn kinematics(p: &Obs, o: &mut Obs) {
     let dt = (o.frame - p.frame).max(1) as f64;
@@ -596,6 +610,30 @@ impl Tracker {
             None => (CameraMotion::default(), 1.0),
         };
         Ok(moved_diff(bgr, prev, d, &c)? > times * self.cfg.seg_plate_diff as f64)
+    }
+
+    /// A still blob that may be a slow body rather than a ghost: of some size, with almost no
+    /// flow inside, and the image under it changed from the frame before `prev` (see
+    /// [`SLOW_BODY_CHANGE`]).
+    fn slow_body(
+        &self,
+        bgr: &Mat,
+        prev: Option<(&Mat, Option<CameraMotion>)>,
+        d: &Detection,
+    ) -> opencv::Result<bool> {
+        let Some((prev, camera)) = prev else {
+            return Ok(false);
+        };
+        if d.area < (SLOW_BODY_MIN_SHARE * self.size.0 * self.size.1).round()
+            || d.moving_frac >= SLOW_BODY_MAX_MOVING
+        {
+            return Ok(false);
+        }
+        let (c, times) = match camera {
+            Some(c) => (c, 2.0),
+            None => (CameraMotion::default(), 1.0),
+        };
+        Ok(moved_diff(bgr, prev, d, &c)? > times * SLOW_BODY_CHANGE)
     }
 
     /// Within one object size of a track seen in this or the previous frame.
@@ -1230,7 +1268,10 @@ impl Tracker {
                     && colour_dist(dets[j].colour, segment::surround_colour(bgr, dets[j].rect)?)
                         < BACKGROUND_COLOUR)
             };
-            if still || carried()? {
+            if (still || carried()?)
+                && (t.visible().count() >= GHOST_PATIENCE
+                    || !self.slow_body(bgr, prev, &dets[j])?)
+            {
                 ghosts.push((i, j));
             }
         }
@@ -1432,5 +1473,41 @@ mod tests {
         )
         .unwrap();
         assert!(moved_diff(&now, &prev, &d, &camera).unwrap() > 60.0);
+    }
+
+    /// The textured scene with a flat red box (40 x 30 px) at `x`.
+    fn with_box(x: i32) -> Mat {
+        let mut m = scene((0, 0));
+        opencv::imgproc::rectangle(
+            &mut m,
+            Rect::new(x, 100, 40, 30),
+            Scalar::new(0.0, 0.0, 255.0, 0.0),
+            -1,
+            opencv::imgproc::LINE_8,
+            0,
+        )
+        .unwrap();
+        m
+    }
+
+    /// A still blob over a flat box that crept 2 px since the frame before may be a slow body;
+    /// one whose image did not change is a ghost, and so are a blob with fast pixels inside, a
+    /// small one and one with no comparable frame before.
+    #[test]
+    fn a_still_blob_whose_image_changes_may_be_a_slow_body() {
+        let tracker = Tracker::new(&Config::default(), 320, 240, None).unwrap();
+        let (before, now) = (with_box(100), with_box(102));
+        let d = blob(Rect::new(100, 100, 42, 30));
+        let still = Some((&before, None));
+        assert!(tracker.slow_body(&now, still, &d).unwrap());
+        assert!(!tracker
+            .slow_body(&before, Some((&before, None)), &d)
+            .unwrap());
+        let mut fast = d.clone();
+        fast.moving_frac = 0.5;
+        assert!(!tracker.slow_body(&now, still, &fast).unwrap());
+        let small = blob(Rect::new(100, 100, 12, 12));
+        assert!(!tracker.slow_body(&now, still, &small).unwrap());
+        assert!(!tracker.slow_body(&now, None, &d).unwrap());
     }
 }

@@ -2022,9 +2022,10 @@ const HOLDS_OBJECT: f64 = 60.0;
 /// Share of the pixels around an object's core (see [`resting_places_cleared`]) that must have
 /// changed in some sample: the object moved over them.
 const CORE_RING: f64 = 0.5;
-/// Resting places smaller than this share of the frame are left alone (a pixel speck, the shadow
-/// of a swinging bob).
-const MIN_RESTING_SHARE: f64 = 1.0 / 400.0;
+/// Resting places smaller than this share of the frame (40 px at 320 x 180) are left alone (a
+/// pixel speck). Over a textured background the place a slow body held in most samples breaks
+/// into pieces of a few dozen px.
+const MIN_RESTING_SHARE: f64 = 0.0007;
 
 /// The median plate `med` of BGR frames `data` (rows of `width` px) with the places where an
 /// object rested in most frames set to the background those frames' others showed. A pixel's
@@ -2677,9 +2678,10 @@ mod tests {
     }
 
     /// A box rests at one place in 10 of 15 sampled frames and stands elsewhere in the others; a
-    /// speck rests beside it; a ball crosses the frame. The median holds the box and the speck
-    /// where they rested; the cleared plate shows the background where the box rested and changes
-    /// nothing else (the speck is too small to be an object's resting place).
+    /// foot (7 × 5 px, a piece of a slow body's resting place) and a speck (3 × 3 px) rest beside
+    /// it; a ball crosses the frame. The median holds the box, the foot and the speck where they
+    /// rested; the cleared plate shows the background where the box and the foot rested and
+    /// changes nothing else (the speck is too small to be an object's resting place).
     #[test]
     fn where_an_object_rested_most_of_the_clip_the_plate_shows_the_background() {
         let (w, h) = (160usize, 120usize);
@@ -2694,8 +2696,11 @@ mod tests {
                         if (bx..bx + 20).contains(&x) && (50..70).contains(&y) {
                             c = [30, 200, 40];
                         }
-                        if k < 10 && (130..135).contains(&x) && (100..105).contains(&y) {
+                        if k < 10 && (130..133).contains(&x) && (100..103).contains(&y) {
                             c = [200, 200, 200];
+                        }
+                        if k < 10 && (20..27).contains(&x) && (90..95).contains(&y) {
+                            c = [200, 60, 200];
                         }
                         if (10 * k..10 * k + 8).contains(&x) && (10..18).contains(&y) {
                             c = [20, 20, 220];
@@ -2713,18 +2718,21 @@ mod tests {
             [m[i], m[i + 1], m[i + 2]]
         };
         assert_eq!(at(&med, 50, 60), [30, 200, 40]);
-        assert_eq!(at(&med, 132, 102), [200, 200, 200]);
+        assert_eq!(at(&med, 131, 101), [200, 200, 200]);
+        assert_eq!(at(&med, 23, 92), [200, 60, 200]);
         let (cleared, unknown) = resting_places_cleared(&data, med.clone(), w, 30);
         assert!(unknown.iter().all(|&u| !u), "no core");
         assert_eq!(at(&cleared, 50, 60), bg(50, 60));
+        assert_eq!(at(&cleared, 23, 92), bg(23, 92));
         let changed: Vec<(usize, usize)> = (0..w * h)
             .map(|i| (i % w, i / w))
             .filter(|&(x, y)| at(&cleared, x, y) != at(&med, x, y))
             .collect();
-        assert_eq!(changed.len(), 400);
+        assert_eq!(changed.len(), 400 + 35);
         assert!(changed
             .iter()
-            .all(|&(x, y)| (40..60).contains(&x) && (50..70).contains(&y)));
+            .all(|&(x, y)| ((40..60).contains(&x) && (50..70).contains(&y))
+                || ((20..27).contains(&x) && (90..95).contains(&y))));
     }
 
     /// A box (40 × 30 px) slides 2 px right and 1 px down between samples: it covers its core
