@@ -553,6 +553,23 @@ fn moved_diff(bgr: &Mat, prev: &Mat, d: &Detection, c: &CameraMotion) -> opencv:
         .fold(0.0, f64::max))
 }
 
+/// The image under blob `d` changed from the frame before by more than `threshold` (see
+/// [`moved_diff`]); where the camera moved (`camera`), sampling, blur and parallax add their own
+/// differences, so the change must be twice as large.
+fn changed_under(
+    bgr: &Mat,
+    prev: &Mat,
+    camera: Option<CameraMotion>,
+    d: &Detection,
+    threshold: f64,
+) -> opencv::Result<bool> {
+    let (c, times) = match camera {
+        Some(c) => (c, 2.0),
+        None => (CameraMotion::default(), 1.0),
+    };
+    Ok(moved_diff(bgr, prev, d, &c)? > times * threshold)
+}
+
 fn colour_dist(a: [f64; 3], b: [f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
 }
@@ -603,13 +620,7 @@ impl Tracker {
         if seen_there {
             return Ok(false);
         }
-        // Where the camera moved, sampling, blur and parallax add their own differences: the
-        // change must be twice as large.
-        let (c, times) = match camera {
-            Some(c) => (c, 2.0),
-            None => (CameraMotion::default(), 1.0),
-        };
-        Ok(moved_diff(bgr, prev, d, &c)? > times * self.cfg.seg_plate_diff as f64)
+        changed_under(bgr, prev, camera, d, self.cfg.seg_plate_diff as f64)
     }
 
     /// A still blob that may be a slow body rather than a ghost: of some size, with almost no
@@ -629,11 +640,7 @@ impl Tracker {
         {
             return Ok(false);
         }
-        let (c, times) = match camera {
-            Some(c) => (c, 2.0),
-            None => (CameraMotion::default(), 1.0),
-        };
-        Ok(moved_diff(bgr, prev, d, &c)? > times * SLOW_BODY_CHANGE)
+        changed_under(bgr, prev, camera, d, SLOW_BODY_CHANGE)
     }
 
     /// Within one object size of a track seen in this or the previous frame.
@@ -1242,7 +1249,8 @@ impl Tracker {
             }
         }
         self.merge_reappeared(frame);
-        // Ghosts: blobs that never moved since birth are background the plate has not learnt yet.
+        // Ghosts: blobs that never moved since birth are background the plate has not learnt yet
+        // (a slow body's image changes under it: it is given [`GHOST_PATIENCE`] sightings).
         let mut ghosts = Vec::new();
         for (i, t) in self.active.iter().enumerate() {
             let Some(j) = det_of_track.get(i).copied().flatten() else {
