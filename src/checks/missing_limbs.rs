@@ -10,6 +10,9 @@ use crate::tracks::{Obs, Track, TrackState};
 
 /// Weight of the box-height step against the area and protrusion steps.
 const HEIGHT_WEIGHT: f64 = 0.5;
+/// A box-height step larger than this (ln, about 28%) is not a part: a limb sticks out of a body
+/// by less, while a body half hidden behind something (or its blob cut short) loses more.
+const PART_HEIGHT_MAX: f64 = 0.25;
 
 /// A silhouette that changes size by more than this factor (or its inverse) from the frame before
 /// was not found alike in both (a background colour near the object, a box off the object).
@@ -169,7 +172,11 @@ impl Check for MissingLimbs {
                     let size = (st.d_ext.abs() / 2.0
                         + st.d_area.abs() / (4.0 * st.noise[0] + 0.04))
                         * st.abrupt;
-                    let height = HEIGHT_WEIGHT * st.rel_height;
+                    let height = if st.d_height.abs() > PART_HEIGHT_MAX {
+                        0.0
+                    } else {
+                        HEIGHT_WEIGHT * st.rel_height
+                    };
                     // The cue carrying the finding says whether a part went or came.
                     let loss = if height > size {
                         st.d_height < 0.0
@@ -285,6 +292,24 @@ mod tests {
             })
             .collect();
         track(1, o, EndReason::VideoEnd)
+    }
+
+    /// The walker from frame 30 on with its box 40% shorter (its legs hidden, its blob 7% smaller):
+    /// less of a part than a spike 15% tall (without the height rule it scores almost three times
+    /// the spike).
+    #[test]
+    fn a_body_losing_most_of_its_height_at_once_loses_no_part() {
+        let mut t = walker(false);
+        for o in &mut t.obs {
+            if o.frame >= 30 {
+                o.bbox[3] *= 0.6;
+                o.area *= 0.93;
+            }
+        }
+        let find = |t: Track| MissingLimbs.find(&[t], &ctx(60), &Config::default());
+        let raw = |f: &[Finding]| f.iter().map(|f| f.raw).fold(0.0, f64::max);
+        let (hidden, spiked) = (raw(&find(t)), raw(&find(walker(true))));
+        assert!(hidden < spiked, "hidden legs {hidden} vs spike {spiked}");
     }
 
     #[test]
