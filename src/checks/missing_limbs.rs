@@ -210,24 +210,25 @@ impl Check for MissingLimbs {
             // within [`AGREE`] frames (the larger of the two says whether a part went or came).
             // How much: the two cues' largest values, wherever each is.
             let largest = |c: &[Cue]| c.iter().max_by(|x, y| x.0.total_cmp(&y.0)).cloned();
-            let placing: Vec<Cue> = parts
-                .iter()
-                .map(|c| (PART_PLACE_WEIGHT * c.0, c.1, c.2, c.3, c.4.clone()))
-                .collect();
             let mut placed: Option<(f64, bool, usize, [f64; 4], String)> = None;
-            for (mine, theirs) in [(&steps, &placing), (&placing, &steps)] {
+            let (step_w, part_w) = (1.0, PART_PLACE_WEIGHT);
+            for (mine, my_w, theirs, their_w) in [
+                (&steps, step_w, &parts, part_w),
+                (&parts, part_w, &steps, step_w),
+            ] {
                 let far = largest(theirs);
                 for a in mine.iter() {
                     let b = theirs
                         .iter()
                         .filter(|b| b.2.abs_diff(a.2) <= AGREE)
                         .max_by(|x, y| x.0.total_cmp(&y.0));
-                    let sum = a.0 + b.map_or(0.0, |b| b.0);
+                    let (mine_at, theirs_at) = (my_w * a.0, b.map_or(0.0, |b| their_w * b.0));
+                    let sum = mine_at + theirs_at;
                     if placed.as_ref().is_some_and(|x| sum <= x.0) {
                         continue;
                     }
                     let loss = match b {
-                        Some(b) if b.0 > a.0 => b.1,
+                        Some(b) if theirs_at > mine_at => b.1,
                         _ => a.1,
                     };
                     // The other cue where it agrees, else where it is largest.
@@ -375,21 +376,28 @@ mod tests {
         assert!(gait < 1.0, "gait {gait}");
     }
 
+    /// The spiked walker (see [`walker`]) with a silhouette whose gait loses a little every third
+    /// frame and which gains `gained(frame)` of itself.
+    fn spiked_with_silhouette(gained: impl Fn(usize) -> f64) -> Track {
+        let mut t = walker(true);
+        for o in &mut t.obs {
+            o.silhouette = 1000.0;
+            o.part_lost = if o.frame % 3 == 0 { 0.004 } else { 0.0 };
+            o.part_gained = gained(o.frame);
+        }
+        t
+    }
+
     /// The spiked walker's silhouette also grows at frame 30, with its box, and a little more at
     /// frame 44, where the box does not change (alone, larger than the box step): the finding is
     /// where the two cues agree, and its raw value holds both cues' largest values.
     #[test]
     fn a_finding_is_where_the_two_cues_agree() {
-        let mut t = walker(true);
-        for o in &mut t.obs {
-            o.silhouette = 1000.0;
-            o.part_lost = if o.frame % 3 == 0 { 0.004 } else { 0.0 };
-            o.part_gained = match o.frame {
-                30 => 0.12,
-                44 => 0.15,
-                _ => 0.0,
-            };
-        }
+        let t = spiked_with_silhouette(|f| match f {
+            30 => 0.12,
+            44 => 0.15,
+            _ => 0.0,
+        });
         let c = ctx(60);
         let parts = largest_part_change(&t, &c).expect("part changes");
         assert_eq!(parts.2, 44, "the silhouette alone changes most at frame 44");
@@ -406,12 +414,7 @@ mod tests {
     /// [`PART_PLACE_WEIGHT`] times it: the finding is at frame 44, sharp to the frame.
     #[test]
     fn the_silhouettes_one_frame_change_weighs_more_in_placing_a_finding() {
-        let mut t = walker(true);
-        for o in &mut t.obs {
-            o.silhouette = 1000.0;
-            o.part_lost = if o.frame % 3 == 0 { 0.004 } else { 0.0 };
-            o.part_gained = if o.frame == 44 { 0.1 } else { 0.0 };
-        }
+        let t = spiked_with_silhouette(|f| if f == 44 { 0.1 } else { 0.0 });
         let c = ctx(60);
         let parts = largest_part_change(&t, &c).expect("part changes");
         assert_eq!(parts.2, 44);

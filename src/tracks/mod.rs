@@ -1256,7 +1256,8 @@ impl Tracker {
             let Some(j) = det_of_track.get(i).copied().flatten() else {
                 continue;
             };
-            if t.visible().count() < 3 {
+            let seen = t.visible().count();
+            if seen < 3 {
                 continue;
             }
             // Travel in the image, and against the background (what the camera explains removed):
@@ -1277,8 +1278,7 @@ impl Tracker {
                         < BACKGROUND_COLOUR)
             };
             if (still || carried()?)
-                && (t.visible().count() >= GHOST_PATIENCE
-                    || !self.slow_body(bgr, prev, &dets[j])?)
+                && (seen >= GHOST_PATIENCE || !self.slow_body(bgr, prev, &dets[j])?)
             {
                 ghosts.push((i, j));
             }
