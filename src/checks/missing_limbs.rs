@@ -2,7 +2,7 @@
 //! the area and the box height (a part lost or gained) with a moderate area change, not a
 //! whole-object morph; added to it, the largest one-frame loss or gain of a thick region of the
 //! track's silhouette (see [`crate::tracks::parts`]) that the next frames do not undo, against
-//! the track's usual changes.
+//! the track's usual changes; and a bonus where the two cues see one change.
 
 use super::{crowded_by_peer, median, near_edge, steps, visible_runs, Check, Context, Finding};
 use crate::config::Config;
@@ -15,8 +15,9 @@ const HEIGHT_WEIGHT: f64 = 0.5;
 const PART_HEIGHT_MAX: f64 = 0.25;
 
 /// A silhouette that changes size by more than this factor (or its inverse) from the frame before
-/// was not found alike in both (a background colour near the object, a box off the object).
-const SIL_STEADY: f64 = 0.7;
+/// was not found alike in both (a background colour near the object, a box off the object, or
+/// another object of its colours joining it): a limb is less than a quarter of a body.
+const SIL_STEADY: f64 = 0.75;
 /// A part change of more than this share of the silhouette is not a part.
 const PART_MAX: f64 = 0.35;
 /// Frames after a track's first measured sighting, and before its last, not judged (its box,
@@ -40,6 +41,14 @@ const AGREE: usize = 1;
 const PART_PLACE_WEIGHT: f64 = 2.0;
 /// A cue's finding: raw value, whether a part went, frame, box, detail.
 type Cue = (f64, bool, usize, [f64; 4], String);
+
+/// Frames apart within which a blob step and a part change see the same change: the blob steps
+/// compare medians over this many frames on either side.
+const BOTH_WITHIN: usize = 4;
+/// Weight, in the raw value, of the two cues' agreement: the geometric mean of a blob step and a
+/// part change [`BOTH_WITHIN`] frames apart. Two independent measures of one change are surer
+/// than either measure alone at the same sum.
+const BOTH_WEIGHT: f64 = 0.5;
 
 /// Weight of a part change's undoing over the next two frames, or of what it undoes of the two
 /// before (a flicker of the silhouette comes back; a lost or grown part stays).
@@ -148,6 +157,20 @@ fn part_changes<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Vec<(f64, 
     found
 }
 
+/// The largest geometric mean of a blob step and a part change at most [`BOTH_WITHIN`] frames
+/// apart (0 where the cues never meet).
+fn agreement(steps: &[Cue], parts: &[Cue]) -> f64 {
+    steps
+        .iter()
+        .flat_map(|a| {
+            parts
+                .iter()
+                .filter(move |b| b.2.abs_diff(a.2) <= BOTH_WITHIN)
+                .map(move |b| (a.0 * b.0).sqrt())
+        })
+        .fold(0.0, f64::max)
+}
+
 /// The missing-limbs check.
 pub struct MissingLimbs;
 
@@ -208,7 +231,7 @@ impl Check for MissingLimbs {
             // Where: the frame where the two cues add up most (the part change at
             // [`PART_PLACE_WEIGHT`] times its weight), a cue's value plus the other's largest
             // within [`AGREE`] frames (the larger of the two says whether a part went or came).
-            // How much: the two cues' largest values, wherever each is.
+            // How much: the two cues' largest values, wherever each is, and their agreement.
             let largest = |c: &[Cue]| c.iter().max_by(|x, y| x.0.total_cmp(&y.0)).cloned();
             let mut placed: Option<(f64, bool, usize, [f64; 4], String)> = None;
             let (step_w, part_w) = (1.0, PART_PLACE_WEIGHT);
@@ -241,8 +264,10 @@ impl Check for MissingLimbs {
                 }
             }
             let value = |c: &[Cue]| largest(c).map_or(0.0, |c| c.0);
+            let both = agreement(&steps, &parts);
             let best = placed.map(|(_, loss, frame, bbox, detail)| {
-                (value(&steps) + value(&parts), loss, frame, bbox, detail)
+                let raw = value(&steps) + value(&parts) + BOTH_WEIGHT * both;
+                (raw, loss, frame, bbox, detail)
             });
             if let Some((raw, loss, frame, bbox, detail)) = best {
                 out.push(Finding {
@@ -376,6 +401,29 @@ mod tests {
         assert!(gait < 1.0, "gait {gait}");
     }
 
+    /// A silhouette a third larger from one frame to the next is another object of its colours
+    /// joining it (as a walker stepping out from behind an occluder over another), not a part; a
+    /// fifth larger, with the new pixels a part, is a part gained.
+    #[test]
+    fn a_silhouette_a_third_larger_at_once_gains_no_part() {
+        let c = ctx(40);
+        let grown = |by: f64| {
+            let mut t = silhouetted(0.0, false);
+            for o in &mut t.obs {
+                if o.frame >= 25 {
+                    o.silhouette = 1000.0 * (1.0 + by);
+                }
+                if o.frame == 25 {
+                    o.part_gained = by / (1.0 + by);
+                }
+            }
+            largest_part_change(&t, &c).map_or(0.0, |b| b.0)
+        };
+        let (part, joined) = (grown(0.2), grown(0.36));
+        assert!(part > 5.0, "a fifth larger: {part}");
+        assert!(joined < 1.0, "a third larger: {joined}");
+    }
+
     /// The spiked walker (see [`walker`]) with a silhouette whose gait loses a little every third
     /// frame and which gains `gained(frame)` of itself.
     fn spiked_with_silhouette(gained: impl Fn(usize) -> f64) -> Track {
@@ -429,5 +477,20 @@ mod tests {
         );
         assert!((43..=45).contains(&best.frame_start), "{best:?}");
         assert_eq!(best.kind, "part_gain");
+    }
+
+    /// The spiked walker's silhouette growing where its box steps (frame 30) gives a larger raw
+    /// value than the same growth where the box does not step (frame 44): two measures of one
+    /// change are surer than two changes apart.
+    #[test]
+    fn two_cues_seeing_one_change_count_more_than_two_changes() {
+        let c = ctx(60);
+        let raw = |at: usize| {
+            let t = spiked_with_silhouette(move |f| if f == at { 0.1 } else { 0.0 });
+            let found = MissingLimbs.find(&[t], &c, &Config::default());
+            found.iter().map(|f| f.raw).fold(0.0, f64::max)
+        };
+        let (together, apart) = (raw(30), raw(44));
+        assert!(together > 1.1 * apart, "together {together}, apart {apart}");
     }
 }
