@@ -74,7 +74,8 @@ fn part_shares(t: &Track, o: &Obs) -> Option<(f64, f64, bool)> {
 /// A sighting's part change: the silhouette share lost or gained in one frame less twice the
 /// other (a shift or a turn loses and gains alike) and less [`UNDONE_WEIGHT`] times what the
 /// next two frames undo of it or it undoes of the two before, and whether a part went. None
-/// where the silhouettes of the two frames are not alike in size.
+/// where the silhouettes of the two frames are not alike in size; a frame whose silhouette is
+/// not alike in size to its frame before undoes nothing (its shares measure no part).
 fn part_step(t: &Track, o: &Obs) -> Option<(f64, bool)> {
     let (l, g, steady) = part_shares(t, o)?;
     if !steady {
@@ -92,13 +93,15 @@ fn part_step(t: &Track, o: &Obs) -> Option<(f64, bool)> {
     .flatten()
     .filter_map(|f| t.at(f))
     .filter(|n| n.state == TrackState::Visible && !n.traced)
+    .filter(|n| part_shares(t, n).is_some_and(|(_, _, steady)| steady))
     .map(|n| if loss { n.part_gained } else { n.part_lost })
     .sum();
     Some((l.max(g) - 2.0 * l.min(g) - UNDONE_WEIGHT * undone, loss))
 }
 
 /// The largest part change of an articulated track against its usual ones (the 90th percentile
-/// of the larger share lost or gained, in every frame more than [`PART_APART`] frames away):
+/// of the larger share lost or gained, in every frame more than [`PART_APART`] frames away whose
+/// silhouette is alike in size to its frame before):
 /// raw value, whether a part went, and the sighting, for every measured sighting with a part
 /// change (none for a track that is not articulated or not measured often enough).
 fn part_changes<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Vec<(f64, bool, &'a Obs)> {
@@ -140,7 +143,7 @@ fn part_changes<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Vec<(f64, 
             }
             let mut others: Vec<f64> = shares
                 .iter()
-                .filter(|s| s.0.abs_diff(o.frame) > PART_APART)
+                .filter(|s| s.2 && s.0.abs_diff(o.frame) > PART_APART)
                 .map(|s| s.1)
                 .collect();
             if others.len() < 5 {
@@ -422,6 +425,28 @@ mod tests {
         let (part, joined) = (grown(0.2), grown(0.36));
         assert!(part > 5.0, "a fifth larger: {part}");
         assert!(joined < 1.0, "a third larger: {joined}");
+    }
+
+    /// A part gained at frame 25, two frames after the silhouette was found at half its size and
+    /// then whole again (frames 23 and 24, not alike in size to their frames before): the
+    /// glitch's shares undo nothing, and the part is found.
+    #[test]
+    fn a_glitch_of_the_silhouette_does_not_undo_a_part_change() {
+        let c = ctx(40);
+        let mut t = silhouetted(0.0, false);
+        for o in &mut t.obs {
+            match o.frame {
+                23 => (o.silhouette, o.part_lost) = (500.0, 0.5),
+                24 => o.part_gained = 0.5,
+                25.. => o.silhouette = 1100.0,
+                _ => {}
+            }
+            if o.frame == 25 {
+                o.part_gained = 0.09;
+            }
+        }
+        let (raw, loss, frame) = largest_part_change(&t, &c).expect("a part change");
+        assert!(raw > 3.0 && !loss && frame == 25, "{raw} {loss} {frame}");
     }
 
     /// The spiked walker (see [`walker`]) with a silhouette whose gait loses a little every third
