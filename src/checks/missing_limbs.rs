@@ -115,16 +115,20 @@ fn part_changes<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Vec<(f64, 
     {
         return Vec::new();
     }
-    let shares: Vec<(usize, f64, bool)> = seen
+    // The larger share lost or gained of every sighting whose silhouette is alike in size to
+    // its frame before, with its frame.
+    let steady: Vec<(usize, f64)> = seen
         .iter()
-        .filter_map(|o| part_shares(t, o).map(|(l, g, steady)| (o.frame, l.max(g), steady)))
+        .filter_map(|o| match part_shares(t, o) {
+            Some((l, g, true)) => Some((o.frame, l.max(g))),
+            _ => None,
+        })
         .collect();
-    let steady: Vec<usize> = shares.iter().filter(|s| s.2).map(|s| s.0).collect();
     if steady.len() < PART_MEASURED.0 || (steady.len() as f64) < PART_MEASURED.1 * seen.len() as f64
     {
         return Vec::new();
     }
-    let (first, last) = (steady[0], steady[steady.len() - 1]);
+    let (first, last) = (steady[0].0, steady[steady.len() - 1].0);
     let mut found = Vec::new();
     for run in visible_runs(t, ctx) {
         for (i, &o) in run.iter().enumerate() {
@@ -141,9 +145,9 @@ fn part_changes<'a>(t: &'a Track, tracks: &[Track], ctx: &Context) -> Vec<(f64, 
             if edge || crowded || o.jump {
                 continue;
             }
-            let mut others: Vec<f64> = shares
+            let mut others: Vec<f64> = steady
                 .iter()
-                .filter(|s| s.2 && s.0.abs_diff(o.frame) > PART_APART)
+                .filter(|s| s.0.abs_diff(o.frame) > PART_APART)
                 .map(|s| s.1)
                 .collect();
             if others.len() < 5 {
@@ -174,6 +178,57 @@ fn agreement(steps: &[Cue], parts: &[Cue]) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The blob-step cue of track `t`: each window step of an articulated track with a moderate
+/// area change and no colour change or occlusion, valued by its area and protrusion steps plus
+/// its box-height step (up to [`PART_HEIGHT_MAX`]).
+fn step_cues(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Cue> {
+    steps(t, tracks, ctx)
+        .iter()
+        .filter(|st| {
+            st.articulated && st.d_colour < 30.0 && st.d_area.abs() < 0.35 && !st.occlusion_like
+        })
+        .map(|st| {
+            let size =
+                (st.d_ext.abs() / 2.0 + st.d_area.abs() / (4.0 * st.noise[0] + 0.04)) * st.abrupt;
+            let height = if st.d_height.abs() > PART_HEIGHT_MAX {
+                0.0
+            } else {
+                HEIGHT_WEIGHT * st.rel_height
+            };
+            // The cue carrying the finding says whether a part went or came.
+            let loss = if height > size {
+                st.d_height < 0.0
+            } else {
+                st.d_area < 0.0 || (st.d_area.abs() < 0.02 && st.d_ext < 0.0)
+            };
+            let detail = format!(
+                "area ×{:.2}, height ×{:.2}, protrusions {:+.1}",
+                st.d_area.exp(),
+                st.d_height.exp(),
+                st.d_ext
+            );
+            (size + height, loss, st.frame, st.bbox, detail)
+        })
+        .collect()
+}
+
+/// The part-change cue of track `t` (see [`part_changes`]), at [`PART_WEIGHT`].
+fn part_cues(t: &Track, tracks: &[Track], ctx: &Context) -> Vec<Cue> {
+    part_changes(t, tracks, ctx)
+        .into_iter()
+        .map(|(raw, loss, o)| {
+            let share = if loss { o.part_lost } else { o.part_gained };
+            let detail = format!(
+                "{:.0}% of its silhouette {} at once ({:.1} times its usual change)",
+                100.0 * share,
+                if loss { "gone" } else { "new" },
+                raw
+            );
+            (PART_WEIGHT * raw, loss, o.frame, o.bbox, detail)
+        })
+        .collect()
+}
+
 /// The missing-limbs check.
 pub struct MissingLimbs;
 
@@ -185,58 +240,13 @@ impl Check for MissingLimbs {
     fn find(&self, tracks: &[Track], ctx: &Context, _cfg: &Config) -> Vec<Finding> {
         let mut out = Vec::new();
         for t in tracks {
-            let cands = steps(t, tracks, ctx);
-            let steps: Vec<Cue> = cands
-                .iter()
-                .filter(|st| {
-                    st.articulated
-                        && st.d_colour < 30.0
-                        && st.d_area.abs() < 0.35
-                        && !st.occlusion_like
-                })
-                .map(|st| {
-                    let size = (st.d_ext.abs() / 2.0
-                        + st.d_area.abs() / (4.0 * st.noise[0] + 0.04))
-                        * st.abrupt;
-                    let height = if st.d_height.abs() > PART_HEIGHT_MAX {
-                        0.0
-                    } else {
-                        HEIGHT_WEIGHT * st.rel_height
-                    };
-                    // The cue carrying the finding says whether a part went or came.
-                    let loss = if height > size {
-                        st.d_height < 0.0
-                    } else {
-                        st.d_area < 0.0 || (st.d_area.abs() < 0.02 && st.d_ext < 0.0)
-                    };
-                    let detail = format!(
-                        "area ×{:.2}, height ×{:.2}, protrusions {:+.1}",
-                        st.d_area.exp(),
-                        st.d_height.exp(),
-                        st.d_ext
-                    );
-                    (size + height, loss, st.frame, st.bbox, detail)
-                })
-                .collect();
-            let parts: Vec<Cue> = part_changes(t, tracks, ctx)
-                .into_iter()
-                .map(|(raw, loss, o)| {
-                    let share = if loss { o.part_lost } else { o.part_gained };
-                    let detail = format!(
-                        "{:.0}% of its silhouette {} at once ({:.1} times its usual change)",
-                        100.0 * share,
-                        if loss { "gone" } else { "new" },
-                        raw
-                    );
-                    (PART_WEIGHT * raw, loss, o.frame, o.bbox, detail)
-                })
-                .collect();
+            let (steps, parts) = (step_cues(t, tracks, ctx), part_cues(t, tracks, ctx));
             // Where: the frame where the two cues add up most (the part change at
             // [`PART_PLACE_WEIGHT`] times its weight), a cue's value plus the other's largest
             // within [`AGREE`] frames (the larger of the two says whether a part went or came).
             // How much: the two cues' largest values, wherever each is, and their agreement.
             let largest = |c: &[Cue]| c.iter().max_by(|x, y| x.0.total_cmp(&y.0)).cloned();
-            let mut placed: Option<(f64, bool, usize, [f64; 4], String)> = None;
+            let mut placed: Option<Cue> = None;
             let (step_w, part_w) = (1.0, PART_PLACE_WEIGHT);
             for (mine, my_w, theirs, their_w) in [
                 (&steps, step_w, &parts, part_w),
@@ -491,9 +501,12 @@ mod tests {
         let c = ctx(60);
         let parts = largest_part_change(&t, &c).expect("part changes");
         assert_eq!(parts.2, 44);
+        let box_step = step_cues(&t, &[], &c)
+            .iter()
+            .map(|s| s.0)
+            .fold(0.0, f64::max);
         let found = MissingLimbs.find(&[t], &c, &Config::default());
         let best = found.iter().max_by(|a, b| a.raw.total_cmp(&b.raw)).unwrap();
-        let box_step = best.raw - PART_WEIGHT * parts.0;
         assert!(
             PART_WEIGHT * parts.0 < box_step
                 && box_step < PART_PLACE_WEIGHT * PART_WEIGHT * parts.0,
