@@ -5,11 +5,5 @@
 # Writes reports/eval-heldout (eval.md, eval.csv, eval.png, tracking.md); about 2.5 min on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release
-bin=target/release/physlint
-work=reports/heldout
-rm -rf "$work"
-"$bin" synth --suite datasets/heldout_suite.json --out "$work/clips"
-"$bin" scan "$work/clips" --out "$work/scan" --quiet
-"$bin" eval --scan "$work/scan" --labels "$work/clips/labels.csv" --out reports/eval-heldout
+./scripts/eval-suite.sh datasets/heldout_suite.json reports/heldout reports/eval-heldout
 echo "held-out tables: reports/eval-heldout/eval.md reports/eval-heldout/tracking.md"

@@ -4,11 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-cargo build --release
-bin=target/release/physlint
-work=reports/default
-rm -rf "$work"
-"$bin" synth --suite datasets/synth_suite.json --out "$work/clips"
-"$bin" scan "$work/clips" --out "$work/scan" --quiet
-"$bin" eval --scan "$work/scan" --labels "$work/clips/labels.csv" --out reports/eval
-echo "tables and chart: reports/eval/eval.md reports/eval/eval.png; scan: $work/scan"
+./scripts/eval-suite.sh datasets/synth_suite.json reports/default reports/eval
+echo "tables and chart: reports/eval/eval.md reports/eval/eval.png; scan: reports/default/scan"
